@@ -42,7 +42,7 @@ _LOGICAL_BP = 20
 _RELATIONAL = frozenset({"=", "<>", "<", ">", "<=", ">="})
 _BLOCK_ENDERS = frozenset({"else", "fi", "endif"})
 _SUFFIX_TYPE = {"$": "S", "%": "N", "!": "A"}
-_ALONE = ("class", "classend", "interface", "interfaceend", "methodend", "field", "method")
+_LABEL_OPTIONS = frozenset({"err", "end", "dom"})
 
 
 class ParseError(Exception):
@@ -150,7 +150,7 @@ class _Parser:
     def statements(self) -> None:
         toks = self.toks
         while True:
-            kind, text, _ = toks[self.i]
+            kind = toks[self.i][0]
             if kind == "eof":
                 return
             if kind == "rem":
@@ -158,34 +158,40 @@ class _Parser:
                 continue
             chained = self.statement()
             self.stmt_no += 1
-            if chained:
-                continue
+            if not chained and self.separator():
+                return
+
+    def separator(self) -> bool:
+        """After a statement: consume ';', ELSE, FI or ENDIF. True at the end of the line."""
+        toks = self.toks
+        while True:
             kind, text, _ = toks[self.i]
             if kind == "op" and text == ";":
                 self.i += 1
-                continue
+                return False
             if kind == "eof" or kind == "rem":
-                return
-            if kind == "id" and self.block_word_midline(text.lower()):
-                continue
-            raise self.fail(f"expected ';' or end of line after the statement, found {_describe(toks[self.i])}")
+                return True
+            if kind == "id" and self.block_word_midline(text.lower()) == "else":
+                return False
+            if kind != "id" or text.lower() not in _BLOCK_ENDERS:
+                raise self.fail(f"expected ';' or end of line after the statement, found {_describe(toks[self.i])}")
 
-    def block_word_midline(self, low: str) -> bool:
-        """Handle ELSE / FI / ENDIF after a statement of a single-line IF. True when consumed."""
+    def block_word_midline(self, low: str) -> str:
+        """Consume ELSE / FI / ENDIF that belongs to a single-line IF; returns the word or ''."""
         if low not in _BLOCK_ENDERS:
-            return False
+            return ""
         if low == "else":
             for k in range(len(self.open_ifs) - 1, -1, -1):
                 if not self.open_ifs[k]:
                     self.open_ifs[k] = True
                     self.i += 1
-                    return True
+                    return low
             raise self.fail("ELSE without an IF ... THEN before it on this line")
         if not self.open_ifs:
             raise self.fail(f"{low.upper()} without an IF before it on this line")
         self.open_ifs.pop()
         self.i += 1
-        return True
+        return low
 
     # -- statements ----------------------------------------------------------------------
     def statement(self) -> bool:
@@ -403,6 +409,9 @@ class _Parser:
         elif kind == "fc":
             self.i += 1
             typ = "A"
+        elif kind == "op" and text == "[":
+            self.index()  # key definitions [1:6]+[7:10:"N"] and FIELD's [index]
+            typ = "A"
         else:
             if kind == "op" and text == "*" and self.toks[self.i + 1][0] == "id":
                 raise self.fail("a *LABEL target is only allowed after an option such as ERR=")
@@ -520,12 +529,10 @@ class _Parser:
         tok = toks[self.i]
         if tok[0] == "id" and self.is_op("=", 1):
             nxt = toks[self.i + 2]
-            if nxt[0] == "op" and nxt[1] == "*":
+            if (nxt[0] == "op" and nxt[1] == "*") or tok[1].lower() in _LABEL_OPTIONS:
                 self.i += 2
                 self.label_target()
                 return
-        if tok[0] == "op" and tok[1] == "*" and toks[self.i + 1][0] in ("eof",) :
-            raise self.fail("expected an expression")
         self.expr()
 
     def index(self) -> None:
@@ -609,7 +616,7 @@ class _Parser:
                     raise self.fail(f"option {low.upper()}= given twice")
             seen.add(low)
             self.i += 2
-            if self.is_op("*"):
+            if self.is_op("*") or low in _LABEL_OPTIONS:
                 self.label_target()
             else:
                 self.expr()

@@ -63,8 +63,8 @@ class _Walker:
             self.error(line, col, f"{kind.upper()}END without a {kind.upper()} before it")
             return
         if self.container[0] != kind:
-            self.error(line, col, f"{kind.upper()}END closes a {self.container[0].upper()}: use {self.container[0].upper()}END")
-            return
+            opened = self.container[0].upper()
+            self.error(line, col, f"{kind.upper()}END cannot close the {opened} on line {self.container[2]}: use {opened}END")
         if self.method is not None:
             self.error(self.method[1], 0, f"METHOD {self.method[0]} has no METHODEND before {kind.upper()}END")
             self.end_method(line)
@@ -107,7 +107,9 @@ class _Walker:
 
     def close_block(self, closer: str, name: str, line: int, col: int) -> None:
         opener = _CLOSER_OF[closer]
-        for k in range(len(self.blocks) - 1, self.method_floor - 1, -1):
+        candidates = range(len(self.blocks) - 1, self.method_floor - 1, -1)
+        named = [k for k in candidates if self.blocks[k][0] == opener and name and self.blocks[k][1] == name]
+        for k in named or list(candidates):
             if self.blocks[k][0] == opener:
                 self.unwind(k + 1, line)
                 _, opened_name, _ = self.blocks.pop()
