@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/checker.py [--lines 120000] [--seed 1]
 
-Prints lines/second for the full check (parse + structure, with the per-line cache as in normal
-use) and for a cold run with the cache cleared before every file, each as a ratio against a
+Prints lines/second for the full check (parse + structure): with the per-line cache as in normal
+use, with the cache cleared before every file, and with no cache at all, each as a ratio against a
 baseline measured in the same process: splitting the same text into lines and running one regex
 over each line (the least any line-based checker must do). Target: >= 100,000 lines/s on one core.
 Identifiers and numbers are randomised so that most lines are unique.
@@ -17,7 +17,9 @@ import re
 import string
 import time
 
+from bbjcoder.bbj import checker as checker_module
 from bbjcoder.bbj.checker import _cached_parse, check
+from bbjcoder.bbj.parser import parse_line
 
 _PROCEDURAL = """\
 rem {name} - generated report {n}
@@ -113,8 +115,8 @@ def generate(lines: int, seed: int) -> list[str]:
     while total < lines:
         text = "".join(
             tpl.format(
-                name=_word(rng), Cls="C" + _word(rng), rec=_word(rng, 3), ch=_word(rng, 2), tot=_word(rng, 4),
-                cnt=_word(rng, 4), s=_word(rng, 3), i=_word(rng, 2), arr=_word(rng, 3), obj=_word(rng),
+                name=_word(rng), Cls="C" + _word(rng), rec=_word(rng, 3), ch=_word(rng, 3), tot=_word(rng, 4),
+                cnt=_word(rng, 4), s=_word(rng, 3), i=_word(rng, 3), arr=_word(rng, 3), obj=_word(rng),
                 sg=_word(rng), win=_word(rng), btn=_word(rng), ed=_word(rng), t=_word(rng, 3),
                 n=rng.randint(1, 999), w=rng.randint(100, 900), h=rng.randint(100, 700),
             )
@@ -160,12 +162,16 @@ def main() -> None:
     _cached_parse.cache_clear()
     cold, errors = run(files, cold=True)
     warm, _ = run(files, cold=False)
+    checker_module._cached_parse = parse_line  # no cache at all: every line parsed
+    uncached, _ = run(files, cold=False)
+    checker_module._cached_parse = _cached_parse
     print(f"baseline (split + one regex per line): {n / base:12,.0f} lines/s")
     print(f"check, cache cleared per file:         {n / cold:12,.0f} lines/s  ({base / cold:.2f}x baseline speed)")
     print(f"check, normal (per-line cache):        {n / warm:12,.0f} lines/s  ({base / warm:.2f}x baseline speed)")
+    print(f"check, no cache (every line parsed):   {n / uncached:12,.0f} lines/s  ({base / uncached:.2f}x baseline speed)")
     print(f"errors found in generated corpus: {errors} (expected 0)")
-    verdict = "meets" if n / cold >= 100_000 else "misses"
-    print(f"target 100,000 lines/s (cold): {verdict}")
+    verdict = "meets" if n / uncached >= 100_000 else "misses"
+    print(f"target 100,000 lines/s (no cache): {verdict}")
 
 
 if __name__ == "__main__":

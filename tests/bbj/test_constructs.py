@@ -50,6 +50,9 @@ ACCEPT = {
     "sql verbs": 'sqlopen(1,err=e) "ChileCompany"\nsqlprep(1) "select * from x where a=?"\nsqlexec(1) a$\ndim r$:sqltmpl(1)\nr$=sqlfetch(1,err=*break)\nsqlclose(1)\ne:\n',
     "select verb": 'select (1) r$ from "cust.dat" where r.bal>100 sortby r.name$\n',
     "file creation": 'mkeyed "cust.dat",[1:6],0,128\nerase "old.dat",err=*next\nrename "a.txt" to "b.txt"\nmkdir "logs",err=*next\n',
+    "key definitions": 'mkeyed "cust.dat",[1:6]+[7:10:"N"],0,128\n',
+    "implicit goto after then": "0010 if a=1 then 0030 else 0020\n0020 print 1\n0030 end\n",
+    "empty statements": "x=1;;y=2;\nprint x;\n",
     "wait precision": "wait 1\nprecision 4\n",
     # control flow
     "single-line if": 'if x>3 then print "big" else print "small"\n',

@@ -26,10 +26,13 @@ __all__ = ["LexError", "tokenize", "Token"]
 
 Token = tuple[str, str, int]
 
+# Leading blanks are consumed with each token (one match per token, not two); at the end of the
+# line the final blanks match with no group, which ends the loop.
 _TOKEN_RE = re.compile(
     r"""
-     (?P<ws>[ \t\f\v\x1a]+)
-    |(?P<id>[A-Za-z_][A-Za-z0-9_]*[$%!]?)
+    [ \t\f\v\x1a]*
+    (?:
+     (?P<id>[A-Za-z_][A-Za-z0-9_]*[$%!]?)
     |(?P<num>\d+\.?\d*|\.\d+)
     |(?P<str>"(?:[^"]|"")*")
     |(?P<op><=|>=|<>|[-+*/^=<>()\[\],;.!@?])
@@ -39,6 +42,8 @@ _TOKEN_RE = re.compile(
     |(?P<hex>\$[^$"]*\$)
     |(?P<mnem>'[A-Za-z0-9_]+')
     |(?P<bad>.)
+    |$
+    )
     """,
     re.VERBOSE,
 )
@@ -80,42 +85,47 @@ def tokenize(text: str) -> list[Token]:
     """
     tokens: list[Token] = []
     append = tokens.append
-    start = True  # a statement may begin here (REM is a comment only there)
     for m in _TOKEN_RE.finditer(text):
         kind = m.lastgroup
-        if kind == "ws":
-            continue
-        col = m.start()
-        value = m.group()
+        if kind is None:
+            break
+        col = m.start(kind)
         if kind == "id":
-            if start and value.lower() == "rem":
+            value = m.group(kind)
+            if len(value) == 3 and value.lower() == "rem" and _statement_starts(tokens):
                 append(("rem", text[col:], col))
                 break
-            low = value.lower()
-            start = low == "then" or low == "else" or (len(tokens) == 0 and _label_follows(text, m.end()))
         elif kind == "colon":
             kind = "op"
-            start = len(tokens) == 1 or (len(tokens) == 2 and tokens[0][0] == "num")
-        elif kind == "op":
-            start = value == ";"
-        elif kind == "num":
-            start = len(tokens) == 0
+            value = ":"
         elif kind == "hex":
-            digits = value[1:-1]
-            if _HEX_DIGITS.fullmatch(digits) is None:
-                raise LexError(col, f"hex string {value} may hold only 0-9 and A-F")
-            if len(digits) % 2:
-                raise LexError(col, f"hex string {value} needs an even number of digits")
-            start = False
+            value = m.group(kind)
+            _check_hex(value, col)
         elif kind == "bad":
             raise _bad(text, col)
         else:
-            start = False
+            value = m.group(kind)
         append((kind, value, col))
     append(("eof", "", len(text)))
     return tokens
 
 
-def _label_follows(text: str, end: int) -> bool:
-    """True when a `:` follows right after the first name of the line (a label)."""
-    return end < len(text) and text[end] == ":"
+def _check_hex(value: str, col: int) -> None:
+    digits = value[1:-1]
+    if _HEX_DIGITS.fullmatch(digits) is None:
+        raise LexError(col, f"hex string {value} may hold only 0-9 and A-F")
+    if len(digits) % 2:
+        raise LexError(col, f"hex string {value} needs an even number of digits")
+
+
+def _statement_starts(tokens: list[Token]) -> bool:
+    """True where a statement may begin: line start, after a line number, a label, ';', THEN, ELSE."""
+    if not tokens:
+        return True
+    kind, text, _ = tokens[-1]
+    n = len(tokens)
+    if kind == "op":
+        return text == ";" or (text == ":" and (n == 2 or (n == 3 and tokens[0][0] == "num")))
+    if kind == "id":
+        return text.lower() in ("then", "else")
+    return kind == "num" and n == 1

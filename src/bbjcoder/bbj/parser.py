@@ -88,7 +88,8 @@ class _Parser:
     """Recursive-descent parser over the tokens of one line (see module doc)."""
 
     def __init__(self, toks: list[Token], info: LineInfo) -> None:
-        self.toks = toks
+        end = toks[-1]
+        self.toks = toks + [end, end, end]  # look-ahead never runs off the end
         self.i = 0
         self.info = info
         self.depth = 0
@@ -102,12 +103,12 @@ class _Parser:
         return ParseError(tok[2], message)
 
     def is_op(self, text: str, offset: int = 0) -> bool:
-        tok = self.toks[min(self.i + offset, len(self.toks) - 1)]
+        tok = self.toks[self.i + offset]
         return tok[0] == "op" and tok[1] == text
 
     def word(self, offset: int = 0) -> str:
         """The lower-cased name at i+offset, or '' when it is no name."""
-        tok = self.toks[min(self.i + offset, len(self.toks) - 1)]
+        tok = self.toks[self.i + offset]
         return tok[1].lower() if tok[0] == "id" else ""
 
     def expect_op(self, text: str, what: str = "") -> None:
@@ -153,8 +154,8 @@ class _Parser:
             kind = toks[self.i][0]
             if kind == "eof":
                 return
-            if kind == "rem":
-                self.i += 1
+            if kind == "rem" or (kind == "op" and toks[self.i][1] == ";"):
+                self.i += 1  # comments and empty statements (`x=1;;y=2`, a trailing `;`)
                 continue
             chained = self.statement()
             self.stmt_no += 1
@@ -198,6 +199,9 @@ class _Parser:
         """Parse one statement. Returns True when another statement may follow with no ';'."""
         tok = self.toks[self.i]
         kind = tok[0]
+        if kind == "num" and self.open_ifs:
+            self.label_target()  # `IF x THEN 100`: a line number after THEN/ELSE is a GOTO
+            return False
         if kind == "id":
             low = tok[1].lower()
             if low in VERBS:
@@ -543,7 +547,7 @@ class _Parser:
             return
         while True:
             self.expr(11)
-            if self.is_op(":"):
+            while self.is_op(":"):  # lo:hi ranges, key segments [7:10:"N"]
                 self.i += 1
                 self.expr(11)
             tok = self.toks[self.i]
