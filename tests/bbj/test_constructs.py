@@ -53,6 +53,7 @@ ACCEPT = {
     "key definitions": 'mkeyed "cust.dat",[1:6]+[7:10:"N"],0,128\n',
     "implicit goto after then": "0010 if a=1 then 0030 else 0020\n0020 print 1\n0030 end\n",
     "empty statements": "x=1;;y=2;\nprint x;\n",
+    "call on a function result": 'BBjAPI().createTimer("t",5,"tick")\nBBjAPI().getSysGui().setContext(0)\n',
     "wait precision": "wait 1\nprecision 4\n",
     # control flow
     "single-line if": 'if x>3 then print "big" else print "small"\n',
@@ -159,6 +160,7 @@ REJECT = {
     "unary minus string": ('x=-a$\n', 1, "unary"),
     "numeric substring target": ("len(x$)=1\n", 1, "function call"),
     "object template dim": ('dim o!(10)\n', 1, "object"),
+    "bare function call": ("len(x$)\n", 1, "not a statement"),
     "fn variable": ("fnx=1\n", 1, "FN"),
     "class no name": ("class public\nclassend\n", 1, "class name"),
     "class not alone": ("print 1; class public A\nclassend\n", 1, "start a new line"),

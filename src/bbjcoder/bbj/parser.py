@@ -243,6 +243,8 @@ class _Parser:
             if self.is_op("="):
                 if target_kind == "call":
                     raise self.fail("cannot assign to the result of a call", start)
+                if target_kind == "function":
+                    raise self.fail(f"cannot assign to a function call {start[1]}(...)", start)
                 if target_kind == "fn":
                     raise self.fail("variable names may not begin with FN (FN names are user functions)", start)
                 eq = self.toks[self.i]
@@ -261,6 +263,8 @@ class _Parser:
                 return
             if target_kind == "call":
                 return
+            if target_kind == "function":
+                raise self.fail(f"a function call is not a statement: assign its result, e.g. x = {start[1]}(...)", start)
             tok = self.toks[self.i]
             if tok[0] == "op" and tok[1] in ("+", "-", "*", "/") and self.is_op("=", 1):
                 raise self.fail(f"'{tok[1]}=' does not exist in BBj: write x = x {tok[1]} ...")
@@ -271,7 +275,8 @@ class _Parser:
     def target(self) -> tuple[str, str]:
         """Parse an assignment target or call statement; returns (kind, type).
 
-        kinds: name (plain variable), fn (an FN name), elem, call, member.
+        kinds: name (plain variable), fn (an FN name), elem, function (a built-in call such as
+        BBjAPI()), call (a method call), member.
         """
         tok = self.toks[self.i]
         if tok[0] == "fld":
@@ -296,10 +301,8 @@ class _Parser:
             if self.is_op("("):
                 if name[-1] == "!":
                     raise self.fail("object variables cannot take a substring: x!(...) is not allowed", tok)
-                if name[-1] != "$":
-                    raise self.fail(f"cannot assign to a function call {name}(...)", tok)
                 self.args()
-                kind = "elem"
+                kind = "elem" if name[-1] == "$" else "function"
         else:
             raise self.fail(f"a statement cannot begin with {_describe(tok)}")
         while self.is_op("."):
