@@ -495,16 +495,20 @@ class _Parser:
         if self.is_op(")"):
             self.i += 1
             return
+        self.delimited(self.arg, ")")
+
+    def delimited(self, item, close: str, where: str = "") -> None:
+        """item {',' item} then `close`; the opening bracket is already consumed."""
         while True:
-            self.arg()
+            item()
             tok = self.toks[self.i]
             if tok[0] == "op" and tok[1] == ",":
                 self.i += 1
                 continue
-            if tok[0] == "op" and tok[1] == ")":
+            if tok[0] == "op" and tok[1] == close:
                 self.i += 1
                 return
-            raise self.fail(f"expected ',' or ')' but found {_describe(tok)}")
+            raise self.fail(f"expected ',' or '{close}'{where} but found {_describe(tok)}")
 
     def paren_list(self) -> None:
         """An input-verification list after ':', e.g. n$:(""=done,LEN=1,20).
@@ -513,22 +517,16 @@ class _Parser:
         type-checked.
         """
         self.i += 1
-        while True:
-            self.expr(31)
-            if self.is_op("="):
-                self.i += 1
-                if self.is_op("*"):
-                    self.label_target()
-                else:
-                    self.expr(31)
-            tok = self.toks[self.i]
-            if tok[0] == "op" and tok[1] == ",":
-                self.i += 1
-                continue
-            if tok[0] == "op" and tok[1] == ")":
-                self.i += 1
-                return
-            raise self.fail(f"expected ',' or ')' in the verification list, found {_describe(tok)}")
+        self.delimited(self.verification_item, ")", " in the verification list")
+
+    def verification_item(self) -> None:
+        self.expr(31)
+        if self.is_op("="):
+            self.i += 1
+            if self.is_op("*"):
+                self.label_target()
+            else:
+                self.expr(31)
 
     def arg(self) -> None:
         """One argument: an expression, OPT=value (value may be *LABEL), or arr[ALL]."""
@@ -548,19 +546,13 @@ class _Parser:
         if self.word() == "all" and self.is_op("]", 1):
             self.i += 2
             return
-        while True:
+        self.delimited(self.subscript, "]")
+
+    def subscript(self) -> None:
+        self.expr(11)
+        while self.is_op(":"):  # lo:hi ranges, key segments [7:10:"N"]
+            self.i += 1
             self.expr(11)
-            while self.is_op(":"):  # lo:hi ranges, key segments [7:10:"N"]
-                self.i += 1
-                self.expr(11)
-            tok = self.toks[self.i]
-            if tok[0] == "op" and tok[1] == ",":
-                self.i += 1
-                continue
-            if tok[0] == "op" and tok[1] == "]":
-                self.i += 1
-                return
-            raise self.fail(f"expected ',' or ']' but found {_describe(tok)}")
 
     def type_name(self) -> str:
         """A type: BBjString, java.util.List, ::file.bbj::Class, with optional @ and []."""
