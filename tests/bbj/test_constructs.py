@@ -77,6 +77,7 @@ ACCEPT = {
     "functions": 'n=len(s$)+pos("a"=s$)+num("12")+asc("A")\nc$=chr(65)+str(12)+cvs(" x ",3)\n',
     "pos relational forms": 'p=pos("," = line$, 1, 2)\n',
     "bit functions": 'x$=and(a$,b$)+ior(a$,b$)+xor(a$,b$)+not(a$)\n',
+    "function options": 'r=msgbox("Saved",64,"Backup",MODE="theme=success",TIM=5)\n',
     "num with err": 'v=num(t$,err=bad)\nbad:\n',
     "objects": 'obj!=new java.util.HashMap()\nobj!.put("k","v")\ns$=obj!.get("k")\nn=obj!.size()\n',
     "method chains": 'sb!=new java.lang.StringBuilder()\nsb!.append("a").append("b").toString()\n',

@@ -43,6 +43,7 @@ _RELATIONAL = frozenset({"=", "<>", "<", ">", "<=", ">="})
 _BLOCK_ENDERS = frozenset({"else", "fi", "endif"})
 _SUFFIX_TYPE = {"$": "S", "%": "N", "!": "A"}
 _LABEL_OPTIONS = frozenset({"err", "end", "dom"})
+_VALUE_OPTIONS = frozenset({"mode", "tim", "key", "ind", "knum", "siz", "len", "isz", "dir", "tbl", "bsz", "rec"})
 
 
 class ParseError(Exception):
@@ -534,9 +535,14 @@ class _Parser:
         tok = toks[self.i]
         if tok[0] == "id" and self.is_op("=", 1):
             nxt = toks[self.i + 2]
-            if (nxt[0] == "op" and nxt[1] == "*") or tok[1].lower() in _LABEL_OPTIONS:
+            low = tok[1].lower()
+            if (nxt[0] == "op" and nxt[1] == "*") or low in _LABEL_OPTIONS:
                 self.i += 2
                 self.label_target()
+                return
+            if low in _VALUE_OPTIONS:  # MODE="theme=x", TIM=5: an option, not a comparison
+                self.i += 2
+                self.expr()
                 return
         self.expr()
 
