@@ -38,6 +38,7 @@ def test_unfenced_code_when_whole_text_is_code() -> None:
 def test_prose_is_not_code() -> None:
     assert extract_code("BBj is a language by BASIS. It runs on the JVM and has many users.") == []
     assert extract_code("") == []
+    assert extract_code("Sure, here it is") == []
 
 
 def test_markdown_blocks_line_numbers_and_filenames() -> None:
