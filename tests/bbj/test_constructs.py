@@ -54,6 +54,13 @@ ACCEPT = {
     "implicit goto after then": "0010 if a=1 then 0030 else 0020\n0020 print 1\n0030 end\n",
     "empty statements": "x=1;;y=2;\nprint x;\n",
     "call on a function result": 'BBjAPI().createTimer("t",5,"tick")\nBBjAPI().getSysGui().setContext(0)\n',
+    "block if without then": "if x>0\n  print \"pos\"\nendif\nif #x\n  y=1\nfi\n",
+    "string system variables": "a$=opts\nb$=day+ssn\n",
+    "endif special label": 'x=num("1",err=*endif)\n',
+    "clear except": "clear except total,page_num,date$,j[all]\nbegin except x1\n",
+    "field verb any value": 'dim r$:"N:N(3)"\nfield r$,"N"=5\nfield r$,"TOTAL"=x*4.5,err=*next\n',
+    "whole array empty brackets": 'dim a$[3]\ncall "prog",a$[]\n',
+    "dim with err": "dim b$(9),err=oops\noops:\n",
     "wait precision": "wait 1\nprecision 4\n",
     # control flow
     "single-line if": 'if x>3 then print "big" else print "small"\n',
@@ -134,6 +141,7 @@ ACCEPT = {
 REJECT = {
     # (source, first error line, fragment of the message)
     "unknown verb": ("bogus 1\n", 1, "unknown statement"),
+    "if with semicolon": ("if x; print 1\n", 1, "THEN"),
     "double equals": ("if a==1 then print 1\n", 1, "expected an expression"),
     "ampersand join": ('x$="a" & "b"\n', 1, "'&'"),
     "braces": ("if x then {\n", 1, "'{'"),

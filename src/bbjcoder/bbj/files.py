@@ -19,7 +19,7 @@ from .source import decode_source
 
 __all__ = ["FileReport", "SOURCE_SUFFIXES", "collect_paths", "check_path", "check_markdown"]
 
-SOURCE_SUFFIXES = (".bbj", ".bbx", ".src")
+SOURCE_SUFFIXES = (".bbj", ".bbx", ".src", ".aon")  # .aon: AddonSoftware sources
 _MARKDOWN_SUFFIXES = (".md", ".markdown")
 
 

@@ -54,7 +54,7 @@ OPEN_OPTIONS = frozenset({"mode", "tim", "isz", "err"})
 
 # `*NEXT`-style targets allowed wherever a label reference is.
 SPECIAL_LABELS = frozenset(
-    {"next", "same", "escape", "break", "continue", "end", "exit", "proceed", "retry", "return", "stop"}
+    {"next", "same", "escape", "break", "continue", "end", "endif", "exit", "proceed", "retry", "return", "stop"}
 )
 
 # Built-in functions whose result is a string although their names carry no `$`. Only names whose
@@ -79,7 +79,7 @@ FUNCTION_TYPES.update({name: "N" for name in NUMERIC_FUNCTIONS})
 # System variables read without parentheses. Their type does not follow the suffix rule
 # (`DAY` is a string), so they are typed here; unknown ones are left untyped ("A").
 SYSTEM_VARIABLES: dict[str, str] = {
-    "day": "S", "ssn": "S", "dsk": "A", "pfx": "A", "sys": "A", "rev": "A", "lcheckout": "A",
+    "day": "S", "ssn": "S", "opts": "S", "rev": "S", "dsk": "A", "pfx": "A", "sys": "A", "lcheckout": "A",
     "tim": "N", "err": "N", "unt": "N", "ctl": "N", "dsz": "N", "ret": "N", "tsk": "A", "ind": "N",
     "argc": "N", "null": "A", "fid": "A",
 }

@@ -552,6 +552,9 @@ class _Parser:
         if self.word() == "all" and self.is_op("]", 1):
             self.i += 2
             return
+        if self.is_op("]"):  # a$[] : the whole array
+            self.i += 1
+            return
         self.delimited(self.subscript, "]")
 
     def subscript(self) -> None:
@@ -655,6 +658,8 @@ class _Parser:
             self.channel()
         elif self.is_op(","):
             self.i += 1
+        if self.word() == "except":  # CLEAR EXCEPT a, b[ALL] / BEGIN EXCEPT ...
+            self.i += 1
         self.items(separators=(",", "to"))
 
     # classic verbs ------------------------------------------------------------------------
@@ -703,6 +708,9 @@ class _Parser:
         self.events_stmt(tok)
         self.i += 1
         while True:
+            if self.word() == "err" and self.is_op("=", 1):
+                self.arg()  # DIM ...,ERR=label
+                break
             name = self.expect_name("an array or string name after DIM")
             if self.is_op("["):
                 self.index()
@@ -797,9 +805,9 @@ class _Parser:
         self.expr()
         if self.word() == "then":
             self.i += 1
-        elif self.at_end():
+        elif self.at_end() and self.toks[self.i][0] not in ("eof", "rem"):
             raise self.fail(f"expected THEN after the IF condition but found {_describe(self.toks[self.i])}")
-        kind = self.toks[self.i][0]
+        kind = self.toks[self.i][0]  # THEN may be left out: `if x>0` alone opens a block
         if kind == "eof" or kind == "rem":
             self.event("if", tok)
             return False
@@ -973,7 +981,7 @@ class _Parser:
     def v_field(self, tok: Token) -> None:
         nxt = self.toks[self.i + 1]
         if nxt[0] == "id" and nxt[1][-1] == "$" and self.toks[self.i + 2][1] == ",":
-            self.generic(tok)  # classic FIELD rec$,"NAME"=value
+            self.template_field(tok)
             return
         self.must_start(tok)
         self.i += 1
@@ -989,6 +997,21 @@ class _Parser:
             self.expr()
         self.event("field", tok, name[1])
         self.alone(tok)
+
+    def template_field(self, tok: Token) -> None:
+        """Classic FIELD: FIELD tpl$,name$[,[index]]=value[,ERR=label] (value of any type)."""
+        self.events_stmt(tok)
+        self.i += 2
+        self.expect_op(",")
+        self.expr(31)
+        if self.is_op(",") and self.is_op("[", 1):
+            self.i += 1
+            self.index()
+        self.expect_op("=", " before the field's new value")
+        self.expr()
+        while self.is_op(","):
+            self.i += 1
+            self.arg()
 
     def check_suffix(self, typ: str, name: Token) -> None:
         low = typ.lower()

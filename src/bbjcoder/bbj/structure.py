@@ -38,6 +38,7 @@ class _Walker:
         self.nested = 0  # CLASS/INTERFACE opened inside another: reported, then matched silently
         self.method: tuple[str, int] | None = None  # (name, line)
         self.blocks: list[tuple[str, str, int]] = []  # (kind, name, line)
+        self.open_count = dict.fromkeys(_OPENERS, 0)  # blocks of each kind on the stack: O(1) misses
         self.method_floor = 0  # blocks below this index belong outside the current method
 
     def error(self, line: int, col: int, message: str) -> None:
@@ -102,24 +103,46 @@ class _Walker:
     # control blocks -----------------------------------------------------------------------
     def unwind(self, floor: int, line: int) -> None:
         while len(self.blocks) > floor:
-            kind, _, at = self.blocks.pop()
+            kind, _, at = self.pop()
             self.warn(at, 0, f"{_NAMES[kind]} is never closed (no {_OPENERS[kind].upper()} before line {line})")
+
+    def push(self, kind: str, name: str, line: int) -> None:
+        self.blocks.append((kind, name, line))
+        self.open_count[kind] += 1
+
+    def pop(self) -> tuple[str, str, int]:
+        block = self.blocks.pop()
+        self.open_count[block[0]] -= 1
+        return block
+
+    def find(self, opener: str, name: str) -> int:
+        """Stack index of the block a closer ends: the innermost of its kind (for NEXT v, the
+        innermost FOR v when there is one), inside the current method; -1 when none."""
+        if not self.open_count[opener]:
+            return -1
+        fallback = -1
+        for k in range(len(self.blocks) - 1, self.method_floor - 1, -1):
+            kind, opened_name, _ = self.blocks[k]
+            if kind == opener:
+                if not name or opened_name == name:
+                    return k
+                if fallback < 0:
+                    fallback = k
+        return fallback
 
     def close_block(self, closer: str, name: str, line: int, col: int) -> None:
         opener = _CLOSER_OF[closer]
-        candidates = range(len(self.blocks) - 1, self.method_floor - 1, -1)
-        named = [k for k in candidates if self.blocks[k][0] == opener and name and self.blocks[k][1] == name]
-        for k in named or list(candidates):
-            if self.blocks[k][0] == opener:
-                self.unwind(k + 1, line)
-                _, opened_name, _ = self.blocks.pop()
-                if name and opened_name and name != opened_name:
-                    self.warn(line, col, f"NEXT {name} closes FOR {opened_name}")
-                return
-        self.warn(line, col, f"{closer.upper()} without {_NAMES[opener]} before it")
+        k = self.find(opener, name)
+        if k < 0:
+            self.warn(line, col, f"{closer.upper()} without {_NAMES[opener]} before it")
+            return
+        self.unwind(k + 1, line)
+        _, opened_name, _ = self.pop()
+        if name and opened_name and name != opened_name:
+            self.warn(line, col, f"NEXT {name} closes FOR {opened_name}")
 
     def in_block(self, kind: str) -> bool:
-        return any(b[0] == kind for b in self.blocks[self.method_floor:])
+        return self.open_count[kind] > 0
 
     def event(self, kind: str, name: str, line: int, col: int) -> None:
         if kind == "stmt":
@@ -129,7 +152,7 @@ class _Walker:
                 else:
                     self.warn(line, col, "statement between methods of a class is never executed")
         elif kind in _OPENERS:
-            self.blocks.append((kind, name, line))
+            self.push(kind, name, line)
         elif kind in _CLOSER_OF:
             self.close_block(kind, name, line, col)
         elif kind == "else":
