@@ -13,7 +13,9 @@ from typing import Annotated
 
 import typer
 
+from .data.cli import data_app
 from .errors import BBJCoderError, InputError
+from .serve.cli import mcp_command
 
 app = typer.Typer(
     name="bbjcoder",
@@ -22,6 +24,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+app.add_typer(data_app, name="data", help="Training data: validate examples, build splits and corpus, check overlap.")
 
 
 @app.callback()
@@ -78,6 +83,9 @@ def check(
             err=True,
         )
     raise typer.Exit(1 if errors else 0)
+
+
+app.command("mcp")(mcp_command)
 
 
 def main() -> None:  # pragma: no cover - console entry
