@@ -26,9 +26,15 @@ def test_dwc_only_api_in_vpro5_example_warns():
     ('if BBjAPI().isInMode(BBjAPI.MODE_DWC) then wm! = BBjAPI().getWebManager()\n', ["bbj-gui", "dwc"]),
     ("class public Counter\nclassend\n", "all"),
     ('rem BBjAPI().openSysGui("X0")\nprint "process_events"\n', "character"),
+    (GUI, ["vpro5", "bbj-gui"]),  # the bbj-gui half of a comparison or migration example
 ])
 def test_no_warning_when_the_label_fits(code, generation):
     assert lint_generation(code, generation) == []
+
+
+def test_list_label_warns_only_when_no_labelled_generation_fits():
+    found = lint_generation(GUI, ["character", "vpro5"])
+    assert any("character, vpro5 lacks" in m for m in found)
 
 
 def test_gui_code_labelled_all_warns():

@@ -5,8 +5,9 @@
 A rule is a pattern and the generations it is wrong in. Rules read the code with `rem` comments
 and string literals blanked, so a comment that mentions BBjAPI() does not trigger them. `all`
 means "general BBj": the object rules skip it, the GUI and DWC rules do not (a program for every
-generation cannot open a window). These are warnings: the label may be right and the rule too
-coarse; a person decides.
+generation cannot open a window). With a list of labels a block is wrong only when no labelled
+generation has the API: a comparison or migration example holds code of each of its generations.
+These are warnings: the label may be right and the rule too coarse; a person decides.
 """
 
 from __future__ import annotations
@@ -69,6 +70,8 @@ def lint_generation(code: str, generation: object) -> list[str]:
         wrong = sorted(expanded & rule.wrong_in)
         if not wrong or (is_all and rule.skip_all) or not rule.pattern.search(bare):
             continue
+        if not is_all and expanded - rule.wrong_in:
+            continue  # a list label: the block may be the one for another labelled generation
         if rule.unless is not None and rule.unless.search(bare) and expanded - rule.wrong_in:
             continue
         label = "all" if is_all else ", ".join(sorted(labels))
