@@ -9,11 +9,13 @@ STAMP := $(VENV)/.installed
 install: $(STAMP)
 
 # torch first, pinned: the CPU build lies on disk; an unpinned torch pulls a multi-GB CUDA build.
+# The llama extra (llama-cpp-python) compiles llama.cpp once (about 6 minutes on 2 cores; pip
+# caches the wheel): GGUF evaluation, the llama.cpp round-trip tests and Q4_K_M quantization use it.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e ".[dev]"
+	CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(BIN)/pip install -q -e ".[dev,llama]"
 	touch $(STAMP)
 
 test: install
