@@ -21,6 +21,10 @@ $(STAMP): pyproject.toml
 test: install
 	$(BIN)/python -m pytest -q
 
+# The whole pipeline with the tiny CPU preset: data -> train -> evaluate -> export (about 15 minutes).
+demo: install
+	$(BIN)/bbjcoder pipeline configs/tiny.yaml
+
 bench: install
 	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 

@@ -15,7 +15,11 @@ import typer
 
 from .data.cli import data_app
 from .errors import BBJCoderError, InputError
+from .evaluate.cli import compare_command, eval_app, gaps_command
+from .export.cli import export_command
+from .pipeline.cli import pipeline_command
 from .serve.cli import mcp_command
+from .train.cli import train_command
 
 app = typer.Typer(
     name="bbjcoder",
@@ -27,6 +31,8 @@ app = typer.Typer(
 
 
 app.add_typer(data_app, name="data", help="Training data: validate examples, build splits and corpus, check overlap.")
+app.add_typer(eval_app, name="eval", help="Evaluate models: compile@k, requires@1, copy rate, HumanEval; review sheets.")
+data_app.command("gaps")(gaps_command)
 
 
 @app.callback()
@@ -85,7 +91,11 @@ def check(
     raise typer.Exit(1 if errors else 0)
 
 
+app.command("train")(train_command)
+app.command("compare")(compare_command)
+app.command("export")(export_command)
 app.command("mcp")(mcp_command)
+app.command("pipeline")(pipeline_command)
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import time
-from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -36,24 +35,11 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-@contextmanager
 def _progress_bars(enabled: bool = True):
-    """A ProgressFn drawing Rich bars on stderr (transient), or None when disabled."""
-    if not enabled:
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    """Transient bars: the build's summary replaces them."""
+    from ..progress import progress_bars
 
-    tasks: dict[str, int] = {}
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True) as bars:
-        def report(step: str, done: int, total: int) -> None:
-            if step not in tasks:
-                tasks[step] = bars.add_task(step, total=total)
-            bars.update(tasks[step], completed=done, total=total)
-
-        yield report
+    return progress_bars(enabled, transient=True, eta=False)
 
 
 _BACKEND = typer.Option(help="Checker: auto (bbjcpl when found), builtin or bbjcpl.")
