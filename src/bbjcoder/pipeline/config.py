@@ -1,0 +1,114 @@
+"""Pipeline configuration: a training config plus its `pipeline:` section.
+
+One YAML file drives everything (configs/tiny.yaml is the default):
+
+    run: ...; model: ...; training: ...      # the train stage, as `bbjcoder train` reads it
+    pipeline:
+      data: {sources: [training-data, corpus], out: build}          # bbjcoder data build settings
+      evaluate: {prompts: evalsets/bbj-eval.jsonl, max_new_tokens: 512, baselines: []}
+      export: {quants: [f16, q8_0, q4_k_m]}
+
+The train config's `data` paths are set from `pipeline.data.out`, so the stages always read what
+the build wrote. Unknown keys anywhere are errors, all reported at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..errors import ConfigError
+
+__all__ = ["PipelineSettings", "PipelineConfig", "load_pipeline_config", "DEFAULT_CONFIG"]
+
+DEFAULT_CONFIG = Path("configs/tiny.yaml")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EvaluateSection(_Strict):
+    prompts: Path = Field(Path("evalsets/bbj-eval.jsonl"), description="Held-out prompt set for both the base and the trained model.")
+    limit: int | None = Field(None, ge=1, description="Only the first N prompts (smoke runs).")
+    max_new_tokens: int = Field(512, ge=1, description="Answer length limit; generous, or most answers end truncated.")
+    batch_size: int = Field(8, ge=1, description="Prompts per batch for local generation.")
+    samples: int = Field(0, ge=0, description="Sampled answers per prompt for compile@k (0: greedy compile@1 only).")
+    general: int = Field(0, ge=0, description="HumanEval problems for the forgetting check (0: off).")
+    baselines: list[str] = Field(default_factory=list, description="More models to evaluate beside the base and the trained run (HF folders, .gguf files).")
+    evaluate_base: bool = Field(True, description="Evaluate the untrained base (runs/<id>@base) for the before/after table.")
+
+
+class ExportSection(_Strict):
+    enabled: bool = Field(True, description="Write GGUF files, the Modelfile and the model card.")
+    quants: list[str] | None = Field(None, description="GGUF types (f16, q8_0, q4_k_m ...); None: f16 and q8_0, plus q4_k_m when llama-cpp-python is installed.")
+    name: str = Field("bbj-coder", description="Model name: GGUF file names and `ollama create <name>`.")
+
+
+class PipelineSettings(_Strict):
+    data: dict[str, Any] = Field(default_factory=dict, description="bbjcoder data build settings (see `bbjcoder data build --help`).")
+    evaluate: EvaluateSection = Field(default_factory=EvaluateSection, description="The evaluation stage.")
+    export: ExportSection = Field(default_factory=ExportSection, description="The export stage.")
+    validate_examples: bool = Field(True, description="Validate the Markdown examples before the build (schema, sections, code).")
+
+
+class PipelineConfig(_Strict):
+    """The resolved pipeline: each stage's own config model, checked before anything runs."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    source: str
+    settings: PipelineSettings
+    build: Any  # bbjcoder.data.config.BuildConfig
+    train: Any  # bbjcoder.train.config.TrainConfig
+
+
+def load_pipeline_config(path: str | Path = DEFAULT_CONFIG, overrides: list[str] | None = None) -> PipelineConfig:
+    """Read a training YAML with a `pipeline:` section; `--set key=value` overrides apply to the train part.
+
+    Every problem (pipeline section, build settings, train config) is reported in one ConfigError.
+    """
+    from ..data.config import BuildConfig
+    from ..train.config import apply_overrides, parse_overrides, validate_config
+
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the pipeline config: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of sections at the top level")
+    problems: list[str] = []
+    settings = build = train = None
+    try:
+        settings = PipelineSettings.model_validate(raw.get("pipeline") or {})
+    except ValidationError as exc:
+        problems += [f"pipeline.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+    if settings is not None:
+        try:
+            build = BuildConfig.model_validate(settings.data)
+        except ValidationError as exc:
+            problems += [f"pipeline.data.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+    try:
+        train_raw = apply_overrides(raw, parse_overrides(overrides or []))
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    train_raw.pop("pipeline", None)
+    if build is not None:
+        out = Path(build.out)
+        data = dict(train_raw.get("data") or {})
+        data.update(corpus=str(out / "corpus.jsonl"), train=str(out / "train.jsonl"),
+                    validation=str(out / "validation.jsonl"))
+        train_raw["data"] = data
+    try:
+        train = validate_config(train_raw, source=str(path))
+    except ConfigError as exc:
+        problems.append(str(exc))
+    if problems:
+        raise ConfigError(f"{path}: the pipeline config has problems:\n  " + "\n  ".join(problems))
+    return PipelineConfig(source=str(path), settings=settings, build=build, train=train)
