@@ -135,11 +135,10 @@ def test_model_spec_errors(tmp_path: Path, run_dir: Path) -> None:
         resolve_target(str(unfinished))
 
 
-def test_gguf_without_llama_cpp_is_a_clear_error(tmp_path: Path) -> None:
-    import importlib.util
+def test_gguf_without_llama_cpp_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
 
-    if importlib.util.find_spec("llama_cpp") is not None:
-        pytest.skip("llama-cpp-python is installed here")
+    monkeypatch.setitem(sys.modules, "llama_cpp", None)  # `import llama_cpp` fails, as where it is not installed
     path = tmp_path / "m.gguf"
     path.write_bytes(b"GGUF" + b"\0" * 20)
     target = resolve_target(str(path))
