@@ -15,10 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..errors import ConfigError
+from ..settings import load_settings
 
 __all__ = ["SplitFractions", "BuildConfig", "load_config", "DEFAULT_SOURCES"]
 
@@ -74,28 +73,4 @@ class BuildConfig(BaseModel):
 
 def load_config(path: str | Path | None = None, overrides: dict | None = None) -> BuildConfig:
     """Config from YAML (optional), then overrides (None values ignored); every error at once."""
-    data: dict = {}
-    where = str(path) if path else "flags"
-    if path:
-        try:
-            loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from exc
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-        if loaded is not None and not isinstance(loaded, dict):
-            raise ConfigError(f"{path}: a config must be a mapping of keys (sources, out, split ...)")
-        data = dict(loaded or {})
-    data.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    try:
-        return BuildConfig(**data)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            field = ".".join(str(p) for p in err["loc"]) or "config"
-            if err["type"] == "extra_forbidden":
-                allowed = ", ".join(BuildConfig.model_fields)
-                problems.append(f"{field}: unknown key; allowed keys are {allowed}")
-            else:
-                problems.append(f"{field}: {err['msg']} (got {err.get('input')!r})")
-        raise ConfigError(f"{where}: {len(problems)} problem(s): " + "; ".join(problems)) from None
+    return load_settings(BuildConfig, path, overrides, keys_hint="sources, out, split ...")

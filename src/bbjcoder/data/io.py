@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import DataError
+from ..fileio import sha256_file  # re-exported: the build reports output hashes
 
 __all__ = ["dumps_line", "write_text_atomic", "write_jsonl_atomic", "sha256_hex", "sha256_file"]
 
@@ -34,14 +35,6 @@ def sha256_hex(data: str | bytes) -> str:
     if isinstance(data, str):
         data = data.encode("utf-8")
     return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def write_text_atomic(path: Path, text: str) -> None:

@@ -6,12 +6,13 @@ Every file the export writes goes to a temporary name in the same folder first a
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from ..fileio import sha256_file  # re-exported for the export steps
 
 __all__ = [
     "GITATTRIBUTES",
@@ -52,14 +53,6 @@ def atomic_path(path: Path) -> Iterator[Path]:
 def write_text_atomic(path: Path, text: str) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def link_or_copy(src: Path, dst: Path) -> None:

@@ -20,10 +20,9 @@ import re
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..errors import ConfigError
+from ..settings import load_settings
 
 __all__ = ["ServeConfig", "load_config", "parse_host_port", "DEFAULT_KNOWLEDGE", "default_cache_dir"]
 
@@ -156,29 +155,4 @@ class ServeConfig(BaseModel):
 
 def load_config(path: str | Path | None = None, overrides: dict | None = None) -> ServeConfig:
     """Config from YAML (optional), then overrides (None values ignored); every error at once."""
-    data: dict = {}
-    where = str(path) if path else "flags"
-    if path:
-        try:
-            loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from exc
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-        if loaded is not None and not isinstance(loaded, dict):
-            raise ConfigError(f"{path}: a config must be a mapping of keys (knowledge, endpoint, model ...)")
-        data = dict(loaded or {})
-    data.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    try:
-        return ServeConfig(**data)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            field = ".".join(str(p) for p in err["loc"]) or "config"
-            if err["type"] == "extra_forbidden":
-                allowed = ", ".join(ServeConfig.model_fields)
-                problems.append(f"{field}: unknown key; allowed keys are {allowed}")
-            else:
-                message = err["msg"].removeprefix("Value error, ")
-                problems.append(f"{field}: {message} (got {err.get('input')!r})")
-        raise ConfigError(f"{where}: {len(problems)} problem(s): " + "; ".join(problems)) from None
+    return load_settings(ServeConfig, path, overrides, keys_hint="knowledge, endpoint, model ...")

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, TrainError
+from ..fileio import sha256_file as file_sha256  # dataset.json records each input's hash
 
 if TYPE_CHECKING:  # pragma: no cover
     from transformers import PreTrainedTokenizerBase
@@ -122,14 +123,6 @@ def read_conversations(path: Path, hint: str = "run the data stage first (bbjcod
             raise InputError(f"{where}: no non-empty assistant message, so there is nothing to learn from this example")
         out.append(Conversation(messages=[{"role": m["role"], "content": m["content"]} for m in messages], where=where))
     return out
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def split_corpus(docs: list[Document], fraction: float) -> tuple[list[Document], list[Document]]:
