@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from ..jsonl import write_jsonl
+
 PROGRAMS = [
     'rem Print a greeting\nname$ = "World"\nprint "Hello, ", name$\nend\n',
     "rem Sum 1 to 10\ntotal = 0\nfor i = 1 to 10\n    total = total + i\nnext i\nprint total\nend\n",
@@ -37,11 +39,6 @@ EVALSET = [
 
 GOOD_ANSWER = 'Here it is:\n\n```bbj\nrem Greet\nname$ = "World"\nprint "Hello, ", name$\nfor i = 1 to 3\nnext i\nprocess_events\nend\n```\n\nThe answer is 2.'
 BAD_ANSWER = "```bbj\nfor i=1 10\nnext i\n```"
-
-
-def write_jsonl(path: Path, rows: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,8 @@ from bbjcoder.evaluate.copying import CopyIndex
 from bbjcoder.evaluate.prompts import load_prompts
 from bbjcoder.evaluate.scoring import is_trivial, score_answer
 
-from .conftest import BAD_ANSWER, GOOD_ANSWER, write_jsonl
+from ..jsonl import write_jsonl
+from .conftest import BAD_ANSWER, GOOD_ANSWER
 
 CHECKER = BuiltinChecker()
 

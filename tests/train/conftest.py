@@ -6,10 +6,11 @@ preset's architecture at a size that trains a few steps in about a second on 2 C
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+
+from ..jsonl import write_jsonl
 
 SYSTEM = "You are an expert BBj programmer."
 
@@ -47,11 +48,6 @@ def conversation(i: int, turns: int = 1, system: bool = True) -> dict:
         q, a = QUESTIONS[(i + t) % len(QUESTIONS)]
         messages += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
     return {"messages": messages, "meta": {"id": f"ex{i}", "type": "completion"}}
-
-
-def write_jsonl(path: Path, rows: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="session")

@@ -88,8 +88,8 @@ class Example:
     def content_hash(self) -> str:
         return sha256_hex(json.dumps(list(self.messages), ensure_ascii=False, sort_keys=True))
 
-    def to_record(self) -> dict:
-        """The build/examples.jsonl record (module doc)."""
+    def _labels(self) -> dict:
+        """The keys that open both the examples.jsonl record and a split line's `meta`, in that order."""
         return {
             "id": self.id,
             "source": self.source,
@@ -97,6 +97,12 @@ class Example:
             "generation": list(self.generation),
             "difficulty": self.difficulty,
             "tags": list(self.tags),
+        }
+
+    def to_record(self) -> dict:
+        """The build/examples.jsonl record (module doc)."""
+        return {
+            **self._labels(),
             "messages": [dict(m) for m in self.messages],
             "code": list(self.code),
             "compiles": self.compiles,
@@ -106,12 +112,7 @@ class Example:
     def meta(self, group: str, split: str) -> dict:
         """The `meta` object of a train/validation/test.jsonl line."""
         return {
-            "id": self.id,
-            "source": self.source,
-            "type": self.type,
-            "generation": list(self.generation),
-            "difficulty": self.difficulty,
-            "tags": list(self.tags),
+            **self._labels(),
             "topic": self.topic,
             "compiles": self.compiles,
             "group": group,
