@@ -97,6 +97,18 @@ def test_small_model_decodes_on_one_thread_and_gives_the_threads_back(tiny_model
         torch.set_num_threads(saved)
 
 
+def test_bfloat16_weights_on_request_float32_by_default_on_cpu(tiny_model_dir: Path) -> None:
+    target = resolve_target(str(tiny_model_dir))
+    for dtype, expected in (("auto", "float32"), ("bfloat16", "bfloat16")):
+        gen = open_generator(target, threads=1, dtype=dtype)
+        try:
+            assert gen.describe()["dtype"] == expected
+            answer = gen.generate(CONVERSATIONS[:1], GenParams(max_new_tokens=6))[0][0]
+            assert answer.tokens == 6 or not answer.truncated
+        finally:
+            gen.close()
+
+
 def test_prompt_longer_than_the_context_is_an_error(generator) -> None:
     long = [{"role": "user", "content": "print 1 " * 800}]
     with pytest.raises(EvalError, match="leaves no room to answer in the model's 1024 positions"):

@@ -104,6 +104,28 @@ def test_lora_on_a_local_base_trains_one_adapter_through_both_stages(finished_ru
     assert model.peft_config["default"].r == 4
 
 
+@pytest.mark.slow
+def test_lora_on_a_gguf_base_trains_and_saves_no_quantization_mark(finished_run, micro, data_dir, tmp_path):
+    """A GGUF base (an Ollama blob, say) is dequantized on load but marked quantized; the Trainer must still train it."""
+    from pathlib import Path
+
+    from safetensors.torch import load_file
+    from transformers import AutoTokenizer
+
+    from bbjcoder.export.gguf_file import write_gguf
+
+    _, base_run = finished_run
+    gguf = tmp_path / "base" / "micro-f16.gguf"
+    gguf.parent.mkdir()
+    write_gguf(Path(base_run["output"]), AutoTokenizer.from_pretrained(base_run["run_dir"] + "/tokenizer"), gguf, "f16", name="micro")
+    raw = micro(data_dir, tmp_path / "runs", max_steps=2, eval_steps=2, save_steps=2, learning_rate=1e-2)
+    raw["model"] = {"base": str(gguf), "method": "lora", "lora": {"r": 4, "alpha": 8, "dropout": 0.0}}
+    result = train(validate_config(raw))
+    adapter = {k: v for k, v in load_file(result["output"] + "/adapter_model.safetensors").items() if "lora_B" in k}
+    assert adapter and all(v.abs().sum() > 0 for v in adapter.values())
+    assert "quantization_config" not in json.loads((Path(result["output"]) / "adapter_config.json").read_text())
+
+
 def test_missing_dataset_names_the_file_and_creates_no_run(micro, data_dir, tmp_path):
     raw = micro(data_dir, tmp_path / "runs")
     raw["data"]["train"] = str(tmp_path / "nope.jsonl")

@@ -85,6 +85,7 @@ def run_command(
     max_new_tokens: Annotated[int | None, typer.Option(help="Answer length limit (default: 1024).")] = None,
     batch_size: Annotated[int | None, typer.Option(help="Prompts per batch, local models (default: 8).")] = None,
     threads: Annotated[int | None, typer.Option(help="CPU threads for torch / llama.cpp (default: 1 for local models under 50M parameters on CPU).")] = None,
+    dtype: Annotated[str | None, typer.Option(help="Local model weights: auto (float32 on CPU), float32 or bfloat16.")] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N prompts (smoke runs).")] = None,
     general: Annotated[int | None, typer.Option(help="HumanEval forgetting check on N problems (fixed subset); 0 = off, 164 = all.")] = None,
     general_max_new_tokens: Annotated[int | None, typer.Option(help="Answer length limit for HumanEval (default: 512).")] = None,

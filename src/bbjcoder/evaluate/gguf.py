@@ -41,7 +41,10 @@ class GgufGenerator:
         self.path = Path(path)
         self.label = str(path)
         try:
-            self.llm = Llama(model_path=str(path), n_ctx=n_ctx or _DEFAULT_CONTEXT, n_threads=n_threads, verbose=False)
+            # n_threads_batch follows n_threads: its own default (all cores) makes the prompt pass spin against
+            # whatever else runs on a shared machine
+            self.llm = Llama(model_path=str(path), n_ctx=n_ctx or _DEFAULT_CONTEXT, n_threads=n_threads,
+                             n_threads_batch=n_threads, verbose=False)
         except (ValueError, RuntimeError) as exc:
             raise EvalError(f"{path}: llama.cpp cannot load this GGUF file ({exc})") from None
 

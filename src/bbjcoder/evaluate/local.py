@@ -72,7 +72,8 @@ class LocalGenerator:
         n = sum(p.numel() for p in self.model.parameters())
         import torch
 
-        return {"backend": "local", "parameters": n, "device": str(self.model.device), "batch_size": self.batch_size,
+        return {"backend": "local", "parameters": n, "device": str(self.model.device),
+                "dtype": str(self.model.dtype).removeprefix("torch."), "batch_size": self.batch_size,
                 "threads": torch.get_num_threads(),
                 "stop_tokens": self.tok.convert_ids_to_tokens(self.stop_ids), **self.source}
 

@@ -107,7 +107,8 @@ def http_target(endpoint: str, model: str) -> Target:
 # --- opening -----------------------------------------------------------------------------------------------
 
 
-def open_generator(target: Target, *, batch_size: int = 8, threads: int | None = None, http: dict | None = None):
+def open_generator(target: Target, *, batch_size: int = 8, threads: int | None = None, dtype: str = "auto",
+                   http: dict | None = None):
     """The Generator for a target (models load here; nothing heavy before)."""
     if target.kind == "http":
         from .openai_http import HttpGenerator
@@ -119,22 +120,25 @@ def open_generator(target: Target, *, batch_size: int = 8, threads: int | None =
         return GgufGenerator(target.path, n_threads=threads)
     from .local import LocalGenerator
 
-    model, tok, source = _load_local(target)
+    model, tok, source = _load_local(target, dtype)
     return LocalGenerator(model, tok, target.label, batch_size, source, threads=threads)
 
 
-def _device_dtype():
+def _device_dtype(dtype: str = "auto"):
     import torch
 
-    if torch.cuda.is_available():
-        return "cuda", torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    return "cpu", torch.float32
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    if dtype != "auto":
+        return device, getattr(torch, dtype)
+    if device == "cuda":
+        return device, torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return device, torch.float32
 
 
-def _load_local(target: Target):
+def _load_local(target: Target, dtype_name: str = "auto"):
     from transformers import AutoTokenizer
 
-    device, dtype = _device_dtype()
+    device, dtype = _device_dtype(dtype_name)
     path = target.path
     if target.kind == "hf":
         return _pretrained(str(path), {}, device, dtype), _tokenizer(path), {"path": str(path)}
@@ -174,20 +178,20 @@ def _tokenizer(path: Path):
 
 
 def _base_source(base: str) -> tuple[str, dict]:
-    from ..train.model import is_gguf
+    from ..train.model import base_source
 
     if base == "tiny":
         raise EvalError("an adapter over model.base tiny cannot be loaded: the tiny preset has no saved base; train it with method full")
-    if is_gguf(base):
-        return str(Path(base).parent), {"gguf_file": Path(base).name}
-    return base, {}
+    return base_source(base)
 
 
 def _pretrained(name: str, kwargs: dict, device: str, dtype):
     from transformers import AutoModelForCausalLM
 
+    from ..train.model import plain_weights
+
     try:
-        model = AutoModelForCausalLM.from_pretrained(name, dtype=dtype, **kwargs)
+        model = plain_weights(AutoModelForCausalLM.from_pretrained(name, dtype=dtype, **kwargs))
     except (OSError, ValueError) as exc:
         raise EvalError(f"cannot load model weights from {name} ({exc})") from None
     return model.to(device)

@@ -122,7 +122,7 @@ def _evaluate_one(cfg: EvalConfig, target: Target, prompts: PromptSet, checker, 
 
 def _generate(cfg: EvalConfig, target: Target, prompts: PromptSet, progress) -> dict:
     http = {"api_key_env": cfg.api_key_env, "concurrency": cfg.concurrency, "timeout": cfg.timeout, "retries": cfg.retries}
-    gen = open_generator(target, batch_size=cfg.batch_size, threads=cfg.threads, http=http)
+    gen = open_generator(target, batch_size=cfg.batch_size, threads=cfg.threads, dtype=cfg.dtype, http=http)
     try:
         out: dict = {"model": {"label": target.label, "kind": target.kind, "spec": target.spec, **gen.describe()}}
         conversations = [list(p.messages) for p in prompts.prompts]

@@ -53,26 +53,21 @@ def _resave(run: RunSource, out: Path) -> None:
 
 
 def _base_source(run: RunSource) -> tuple[str, dict]:
-    from ..train.model import is_gguf
+    from ..train.model import base_source
 
     model_cfg = run.config.get("model", {})
-    base = run.base
-    path = Path(base).expanduser()
-    if is_gguf(base):
-        return str(path.parent), {"gguf_file": path.name}
-    kwargs = {"trust_remote_code": bool(model_cfg.get("trust_remote_code", False))}
-    if model_cfg.get("revision"):
-        kwargs["revision"] = model_cfg["revision"]
-    return (str(path) if path.is_dir() else base), kwargs
+    return base_source(run.base, model_cfg.get("revision"), bool(model_cfg.get("trust_remote_code", False)))
 
 
 def _merge_adapter(run: RunSource, out: Path) -> None:
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
+    from ..train.model import plain_weights
+
     name, kwargs = _base_source(run)
     try:
-        base = AutoModelForCausalLM.from_pretrained(name, dtype="auto", **kwargs)
+        base = plain_weights(AutoModelForCausalLM.from_pretrained(name, dtype="auto", **kwargs))
     except (OSError, ValueError) as exc:
         raise ExportError(f"run {run.id}: cannot load the base model {run.base} to merge the adapter into ({exc})") from None
     try:

@@ -15,7 +15,7 @@ the build wrote. Unknown keys anywhere are errors, all reported at once.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -36,6 +36,8 @@ class EvaluateSection(_Strict):
     limit: int | None = Field(None, ge=1, description="Only the first N prompts (smoke runs).")
     max_new_tokens: int = Field(512, ge=1, description="Answer length limit; generous, or most answers end truncated.")
     batch_size: int = Field(8, ge=1, description="Prompts per batch for local generation.")
+    threads: int | None = Field(None, ge=1, description="CPU threads for generation (see `bbjcoder eval run --help`).")
+    dtype: Literal["auto", "float32", "bfloat16"] = Field("auto", description="Weights for generation: auto (float32 on CPU), float32 or bfloat16.")
     samples: int = Field(0, ge=0, description="Sampled answers per prompt for compile@k (0: greedy compile@1 only).")
     general: int = Field(0, ge=0, description="HumanEval problems for the forgetting check (0: off).")
     baselines: list[str] = Field(default_factory=list, description="More models to evaluate beside the base and the trained run (HF folders, .gguf files).")

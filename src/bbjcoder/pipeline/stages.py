@@ -135,6 +135,7 @@ def _eval_config(cfg: PipelineConfig, run: Path):
     models = ([f"{run}@base"] if section.evaluate_base else []) + [str(run)] + section.baselines
     return EvalConfig(models=models, prompts=section.prompts, limit=section.limit,
                       max_new_tokens=section.max_new_tokens, batch_size=section.batch_size,
+                      threads=section.threads, dtype=section.dtype,
                       samples=section.samples, general=section.general, seed=cfg.train.run.seed)
 
 

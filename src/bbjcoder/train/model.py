@@ -25,6 +25,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 __all__ = [
+    "base_source",
+    "plain_weights",
     "resolve_device",
     "use_bf16",
     "is_gguf",
@@ -100,17 +102,37 @@ def is_gguf(base: str) -> bool:
         return fh.read(4) == b"GGUF"
 
 
-def _source(cfg: ModelSection) -> tuple[str, dict[str, Any]]:
-    """(name_or_path, extra from_pretrained kwargs) for a real base."""
-    path = Path(cfg.base).expanduser()
-    if is_gguf(cfg.base):
+def base_source(base: str, revision: str | None = None, trust_remote_code: bool = False) -> tuple[str, dict[str, Any]]:
+    """(name_or_path, extra from_pretrained kwargs) for a real base: a GGUF file, an HF directory or a hub id."""
+    path = Path(base).expanduser()
+    if is_gguf(base):
         return str(path.parent), {"gguf_file": path.name}
     if path.exists() and not path.is_dir():
-        raise TrainError(f"model.base {cfg.base}: a file that is not GGUF; give a GGUF file, an HF model directory or a hub id")
-    kwargs: dict[str, Any] = {"trust_remote_code": cfg.trust_remote_code}
-    if cfg.revision:
-        kwargs["revision"] = cfg.revision
-    return (str(path) if path.is_dir() else cfg.base), kwargs
+        raise TrainError(f"model.base {base}: a file that is not GGUF; give a GGUF file, an HF model directory or a hub id")
+    kwargs: dict[str, Any] = {"trust_remote_code": trust_remote_code}
+    if revision:
+        kwargs["revision"] = revision
+    return (str(path) if path.is_dir() else base), kwargs
+
+
+def _source(cfg: ModelSection) -> tuple[str, dict[str, Any]]:
+    return base_source(cfg.base, cfg.revision, cfg.trust_remote_code)
+
+
+def plain_weights(model):
+    """Drop the "quantized with GGUF" mark from a model loaded from a GGUF file.
+
+    transformers dequantizes every GGUF tensor into an ordinary float tensor, yet keeps an hf_quantizer and
+    config.quantization_config {quant_method: gguf}: the Trainer then refuses to train the model (also with
+    LoRA) and save_pretrained writes the mark into config.json. The weights are plain, so the mark goes.
+    """
+    quantizer = getattr(model, "hf_quantizer", None)
+    if quantizer is not None and str(quantizer.quantization_config.quant_method.value) == "gguf":
+        quantizer.remove_quantization_config(model)
+        for module in model.modules():  # the loader also marks each sub-model's config
+            if hasattr(module, "config") and getattr(module.config, "_is_quantized", False):
+                module.config._is_quantized = False
+    return model
 
 
 def load_base_tokenizer(cfg: ModelSection) -> PreTrainedTokenizerBase:
@@ -280,7 +302,7 @@ def _from_pretrained(name: str, kwargs: dict[str, Any], cfg: ModelSection, devic
         )
         kwargs["device_map"] = {"": PartialState().local_process_index}  # one full copy per GPU under accelerate launch
     try:
-        model = AutoModelForCausalLM.from_pretrained(name, **kwargs)
+        model = plain_weights(AutoModelForCausalLM.from_pretrained(name, **kwargs))
     except (OSError, ValueError) as exc:
         raise TrainError(f"cannot load model weights from {name} ({exc})") from None
     if cfg.method == "qlora":
