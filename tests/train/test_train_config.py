@@ -21,11 +21,15 @@ def test_configs_folder_is_not_empty():
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
 def test_every_shipped_config_validates(path):
     text = path.read_text()
-    assert text.startswith("#") and "bbjcoder train" in text.split("\n\n")[0]  # a header that says how to launch
+    header = text.split("\n\n")[0]
+    assert text.startswith("#") and ("bbjcoder train" in header or "bbjcoder pipeline" in header)  # how to launch
     cfg = load_config(path)
     # the resolved form (what a run saves) validates again to the same values
     assert resolved_dict(validate_config(resolved_dict(cfg))) == resolved_dict(cfg)
-    if path.name.startswith("qwen2.5-coder"):
+    if path.name.endswith("-cpu.yaml"):  # a real GGUF base trained with LoRA on a CPU
+        assert cfg.model.method == "lora" and cfg.model.device == "cpu" and cfg.model.base.endswith(".gguf")
+        assert cfg.model.lora.target_modules == "all-linear" and cfg.model.chat_template == "chatml"
+    if path.name.endswith("-qlora.yaml"):
         lora, instruct, pretrain = cfg.model.lora, cfg.stage("instruct"), cfg.stage("pretrain")
         assert cfg.model.method == "qlora" and 32 <= lora.r <= 64 and lora.alpha == 2 * lora.r
         assert lora.target_modules == "all-linear"

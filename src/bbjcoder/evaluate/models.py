@@ -149,9 +149,9 @@ def _load_local(target: Target, dtype_name: str = "auto"):
         model = _with_adapter(_pretrained(*_base_source(base), device, dtype), path)
         tok_dir = path if (path / "tokenizer_config.json").is_file() else Path(base)
         return model, _tokenizer(tok_dir), {"path": str(path), "base": base}
-    from ..train.config import validate_config
+    from ..train.config import read_config_file, validate_config
 
-    cfg = validate_config(_read_yaml(path / "config.yaml"), str(path / "config.yaml"))
+    cfg = validate_config(read_config_file(path / "config.yaml"), str(path / "config.yaml"))
     tok = AutoTokenizer.from_pretrained(str(path / "tokenizer"))
     source = {"run": str(path), "base": cfg.model.base, "method": cfg.model.method}
     if target.kind == "run-base":
@@ -160,12 +160,6 @@ def _load_local(target: Target, dtype_name: str = "auto"):
         return _pretrained(str(path / "model"), {}, device, dtype), tok, {**source, "weights": "model/"}
     model = _with_adapter(_pretrained(*_base_source(cfg.model.base), device, dtype), path / "adapter")
     return model, tok, {**source, "weights": "adapter/ merged into the base"}
-
-
-def _read_yaml(path: Path) -> dict:
-    import yaml
-
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
 def _tokenizer(path: Path):

@@ -17,7 +17,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import ConfigError
@@ -74,17 +73,10 @@ def load_pipeline_config(path: str | Path = DEFAULT_CONFIG, overrides: list[str]
     Every problem (pipeline section, build settings, train config) is reported in one ConfigError.
     """
     from ..data.config import BuildConfig
-    from ..train.config import apply_overrides, parse_overrides, validate_config
+    from ..train.config import apply_overrides, parse_overrides, read_config_file, validate_config
 
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the pipeline config: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping of sections at the top level")
+    raw = read_config_file(path)
     problems: list[str] = []
     settings = build = train = None
     try:

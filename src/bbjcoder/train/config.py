@@ -30,6 +30,7 @@ from ..errors import ConfigError
 
 __all__ = [
     "TrainConfig",
+    "read_config_file",
     "StageParams",
     "STAGES",
     "load_config",
@@ -266,7 +267,8 @@ def apply_overrides(raw: dict[str, Any], overrides: dict[str, Any]) -> dict[str,
     return merged
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def read_config_file(path: Path) -> dict[str, Any]:
+    """A config YAML as a mapping; a missing file, bad YAML (with its line) or a non-mapping is a ConfigError."""
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found (try configs/tiny.yaml)")
     try:
@@ -333,7 +335,7 @@ def _valid_keys(loc: tuple) -> list[str]:
 def load_config(path: str | Path, overrides: list[str] | None = None) -> TrainConfig:
     """Read YAML at `path`, apply `--set` overrides, validate everything at once."""
     path = Path(path)
-    raw = apply_overrides(_read_yaml(path), parse_overrides(overrides or []))
+    raw = apply_overrides(read_config_file(path), parse_overrides(overrides or []))
     return validate_config(raw, str(path))
 
 
