@@ -98,3 +98,16 @@ def test_q4_k_m_loads_generates_and_is_in_the_card(full_export, tok):
     assert f"| `{path.name}` | " in card and f"({entry.size:,} bytes)" in card and entry.sha256 in card
     assert "Q4_K_M (Modelfile FROM)" in card
     assert f"FROM ./{path.name}" in (full_export.export_dir / "Modelfile").read_text()
+
+
+def test_quantizer_log_is_kept_out_of_the_terminal_and_shown_on_failure(tmp_path, capfd):
+    from bbjcoder.errors import ExportError
+    from bbjcoder.export.quantize import quantize_gguf
+
+    bad = tmp_path / "not-a-model.gguf"
+    bad.write_bytes(b"GGUF" + b"\0" * 60)
+    # the log's end is in the message, unless an earlier Llama(verbose=False) in this process silenced llama.cpp
+    with pytest.raises(ExportError, match=r"could not quantize .*not-a-model.gguf to q4_k_m \(status \d+\); it"):
+        quantize_gguf(bad, tmp_path / "out.gguf", "q4_k_m", threads=1)
+    assert capfd.readouterr().err == ""  # the log went into the error, not onto the terminal
+    assert not (tmp_path / "out.gguf").exists()

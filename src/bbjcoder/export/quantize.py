@@ -13,6 +13,10 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stderr
 from pathlib import Path
 
 from ..errors import ExportError
@@ -53,8 +57,32 @@ def quantize_gguf(src: Path, dst: Path, kind: str, threads: int | None = None) -
     params = llama_cpp.llama_model_quantize_default_params()
     params.ftype = getattr(llama_cpp, LLAMA_QUANTS[kind])
     params.nthread = threads or os.cpu_count() or 1
-    with atomic_path(dst) as tmp:
+    with atomic_path(dst) as tmp, _stderr_to_file() as log:
         status = llama_cpp.llama_model_quantize(str(src).encode(), str(tmp).encode(), ctypes.byref(params))
         if status != 0 or not tmp.is_file():
-            raise ExportError(f"llama.cpp could not quantize {src} to {kind} (status {status}); see its log above")
+            log.seek(0)
+            tail = log.read().decode("utf-8", "replace").strip().splitlines()[-15:]
+            said = "its log ends:\n" + "\n".join(tail) if tail else "it logged nothing (is the input an F16/F32 GGUF?)"
+            raise ExportError(f"llama.cpp could not quantize {src} to {kind} (status {status}); {said}")
     return dst
+
+
+@contextmanager
+def _stderr_to_file() -> Iterator:
+    """Standard error into a temporary file for the block: llama.cpp logs a line per tensor.
+
+    Both paths are caught: C writes to file descriptor 2, and llama-cpp-python's log callback prints to
+    sys.stderr. A quantization that works says nothing (the export prints its own progress); one that fails
+    shows the log's end in its error.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            with open(log.fileno(), "w", encoding="utf-8", errors="replace", buffering=1, closefd=False) as text, \
+                    redirect_stderr(text):
+                yield log
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
