@@ -1,10 +1,14 @@
 """Local generation throughput: batched (batch 8) vs one prompt at a time, same model, same prompts, same tokens.
 
     .venv/bin/python bench/eval_throughput.py [--prompts 16] [--max-new-tokens 256] [--batch-size 8] [--threads 1]
+    .venv/bin/python bench/eval_throughput.py --model runs/<id> --dtype bfloat16 --prompts 8 --max-new-tokens 64
 
-The model is the tiny preset's shape (Qwen2, hidden 256, 4 layers, 4 heads, 2 KV heads; ~4-5M parameters) with a
+By default the model is the tiny preset's shape (Qwen2, hidden 256, 4 layers, 4 heads, 2 KV heads; ~4-5M parameters) with a
 byte-level BPE tokenizer trained on corpus/ (or on the prompts when corpus/ is empty), randomly initialised:
-throughput does not depend on what the weights learned. Prompts are the first N of evalsets/bbj-eval.jsonl
+throughput does not depend on what the weights learned. It is the worst case for batching: a 4M-parameter model
+decodes in per-step overhead, so batch 8 costs about twice batch 1 per step. --model takes anything `bbjcoder eval`
+takes locally (a run folder, runs/<id>@base, an HF folder): a real model reads all its weights for every token,
+so batching gains more. Prompts are the first N of evalsets/bbj-eval.jsonl
 rendered with the ChatML template, exactly as `bbjcoder eval` renders them; greedy decoding, so both modes produce
 the same tokens (checked). The baseline, one prompt at a time through the same LocalGenerator, is measured in the
 same process, alternating with the batched runs; the best of --repeats runs of each is reported. Target: batched >= 4x the baseline's samples/second at batch 8. Both wall-clock and
@@ -49,6 +53,8 @@ def main() -> None:
     ap.add_argument("--max-new-tokens", type=int, default=256, help="eval uses 1024; 256 keeps the baseline under a minute")
     ap.add_argument("--batch-size", type=int, default=8)
     ap.add_argument("--threads", type=int, default=1, help="torch CPU threads (1: what bbjcoder eval uses for a model this small)")
+    ap.add_argument("--model", help="a run folder, runs/<id>@base or an HF folder (default: the tiny preset's shape, random init)")
+    ap.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16"], help="weights of --model")
     ap.add_argument("--vocab", type=int, default=4096)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--repeats", type=int, default=3, help="alternating runs of both modes; the best of each is kept")
@@ -58,14 +64,21 @@ def main() -> None:
     from bbjcoder.evaluate.local import LocalGenerator
     from bbjcoder.evaluate.prompts import load_prompts
 
-    model, tok = build_model(args.vocab, args.seed)
     prompts = load_prompts("evalsets/bbj-eval.jsonl", limit=args.prompts).prompts
     conversations = [list(p.messages) for p in prompts]
     params = GenParams(max_new_tokens=args.max_new_tokens)
-    gen = LocalGenerator(model, tok, "bench", batch_size=args.batch_size, threads=args.threads)
-    n_params = sum(p.numel() for p in model.parameters())
+    if args.model:
+        from bbjcoder.evaluate.models import open_generator, resolve_target
+
+        gen = open_generator(resolve_target(args.model), batch_size=args.batch_size, threads=args.threads, dtype=args.dtype)
+        name = args.model
+    else:
+        model, tok = build_model(args.vocab, args.seed)
+        gen = LocalGenerator(model, tok, "bench", batch_size=args.batch_size, threads=args.threads)
+        name = "tiny preset shape"
+    n_params = sum(p.numel() for p in gen.model.parameters())
     prompt_tokens = [len(gen.render(c)) for c in conversations]
-    print(f"model: tiny preset shape, {n_params / 1e6:.1f}M parameters, vocab {len(tok)}; torch threads {args.threads}")
+    print(f"model: {name}, {n_params / 1e6:.1f}M parameters, {gen.model.dtype}, vocab {len(gen.tok)}; torch threads {args.threads}")
     print(f"prompts: {len(conversations)} (prompt tokens {min(prompt_tokens)}-{max(prompt_tokens)}), "
           f"max_new_tokens {args.max_new_tokens}, greedy")
 

@@ -21,10 +21,11 @@ ConfigError, before any model or dataset is touched.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, Optional
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
+from pydantic.fields import FieldInfo
 
 from ..errors import ConfigError
 
@@ -132,25 +133,20 @@ class StageParams(_Strict):
     mix: MixSection = Field(default_factory=MixSection, description="Optional general data mixed in against forgetting.")
 
 
-class StageOverrides(_Strict):
-    enabled: bool = Field(True, description="Run this stage.")
-    epochs: float | None = Field(None, gt=0, description=StageParams.model_fields["epochs"].description)
-    max_steps: int | None = Field(None, description=StageParams.model_fields["max_steps"].description)
-    learning_rate: float | None = Field(None, gt=0, description=StageParams.model_fields["learning_rate"].description)
-    lr_scheduler: Literal["cosine", "linear", "constant", "constant_with_warmup"] | None = Field(None, description=StageParams.model_fields["lr_scheduler"].description)
-    warmup_ratio: float | None = Field(None, ge=0, lt=1, description=StageParams.model_fields["warmup_ratio"].description)
-    weight_decay: float | None = Field(None, ge=0, description=StageParams.model_fields["weight_decay"].description)
-    max_grad_norm: float | None = Field(None, gt=0, description=StageParams.model_fields["max_grad_norm"].description)
-    batch_size: int | None = Field(None, ge=1, description=StageParams.model_fields["batch_size"].description)
-    grad_accum: int | None = Field(None, ge=1, description=StageParams.model_fields["grad_accum"].description)
-    eval_batch_size: int | None = Field(None, ge=1, description=StageParams.model_fields["eval_batch_size"].description)
-    max_length: int | None = Field(None, ge=16, description=StageParams.model_fields["max_length"].description)
-    packing: bool | None = Field(None, description=StageParams.model_fields["packing"].description)
-    logging_steps: int | None = Field(None, ge=1, description=StageParams.model_fields["logging_steps"].description)
-    eval_steps: int | None = Field(None, ge=1, description=StageParams.model_fields["eval_steps"].description)
-    save_steps: int | None = Field(None, ge=1, description=StageParams.model_fields["save_steps"].description)
-    save_total_limit: int | None = Field(None, ge=1, description=StageParams.model_fields["save_total_limit"].description)
-    mix: MixSection | None = Field(None, description=StageParams.model_fields["mix"].description)
+def _override_of(field: FieldInfo) -> tuple[Any, FieldInfo]:
+    """A StageParams field as an optional override: same type and bounds, default None (= use `training`)."""
+    inner = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+    return Optional[inner], Field(None, description=field.description)
+
+
+# Every StageParams field, each optional, plus `enabled`: a new training setting is overridable per stage at once.
+StageOverrides = create_model(
+    "StageOverrides",
+    __base__=_Strict,
+    __doc__="Per-stage overrides of `training`: only the keys given replace the shared value.",
+    enabled=(bool, Field(True, description="Run this stage.")),
+    **{name: _override_of(field) for name, field in StageParams.model_fields.items()},
+)
 
 
 class TrainConfig(_Strict):
