@@ -1,4 +1,4 @@
-"""Parser for one logical BBj line: statements, expressions and types.
+"""Parser for one logical BBj line: its statements, on top of the expression parser of expressions.py.
 
 The compiler reads BBj a line at a time, and so does this parser: `parse_line` takes one logical
 line and returns a `LineInfo` with the first syntax error (bbjcpl reports at most one per line),
@@ -6,53 +6,19 @@ the block events the line contributes (IF blocks, loops, CLASS, METHOD ...) and 
 defines and jumps to. Matching blocks across lines is `structure.py`'s job, which keeps this
 parse context-free and lets the checker cache it by line text.
 
-Expressions are typed as they are parsed: "S" string, "N" number, "A" anything (objects,
-unknown calls). A string meeting a number in `+`, a comparison or an assignment is the
-compile-time error 26 ("wrong type of variable or constant"); anything untyped is never an error.
-Precedence, lowest first: mask `:`; AND OR; = <> < > <= >=; + -; * /; ^; unary - + !; postfix.
+The token cursor, expressions and their types are `ExpressionParser` (expressions.py); `_Parser` adds the
+statements, one method per verb.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .keywords import (
-    ACCESS,
-    FUNCTION_TYPES,
-    OPEN_OPTIONS,
-    RECORD_VERBS,
-    RESERVED,
-    SPECIAL_LABELS,
-    SYSTEM_VARIABLES,
-    VERBS,
-)
+from .expressions import BLOCK_ENDERS, LABEL_OPTIONS, SUFFIX_TYPE, ExpressionParser, ParseError, describe, suffix_type
+from .keywords import ACCESS, OPEN_OPTIONS, RECORD_VERBS, RESERVED, SPECIAL_LABELS, VERBS
 from .lexer import LexError, Token, tokenize
 
 __all__ = ["LineInfo", "ParseError", "parse_line"]
-
-_MAX_DEPTH = 60
-_BINARY_BP = {
-    ":": 10,
-    "=": 30, "<>": 30, "<": 30, ">": 30, "<=": 30, ">=": 30,
-    "+": 40, "-": 40,
-    "*": 50, "/": 50,
-    "^": 60,
-}
-_LOGICAL_BP = 20
-_RELATIONAL = frozenset({"=", "<>", "<", ">", "<=", ">="})
-_BLOCK_ENDERS = frozenset({"else", "fi", "endif"})
-_SUFFIX_TYPE = {"$": "S", "%": "N", "!": "A"}
-_LABEL_OPTIONS = frozenset({"err", "end", "dom"})
-_VALUE_OPTIONS = frozenset({"mode", "tim", "key", "ind", "knum", "siz", "len", "isz", "dir", "tbl", "bsz", "rec"})
-
-
-class ParseError(Exception):
-    """The first syntax error on a line. column is 0-based within the logical line."""
-
-    def __init__(self, column: int, message: str) -> None:
-        super().__init__(message)
-        self.column = column
-        self.message = message
 
 
 @dataclass(slots=True)
@@ -74,65 +40,15 @@ class LineInfo:
     warnings: list[tuple[int, str]] = field(default_factory=list)
 
 
-def _suffix_type(name: str) -> str:
-    return _SUFFIX_TYPE.get(name[-1], "N")
-
-
-def _describe(tok: Token) -> str:
-    kind, text, _ = tok
-    if kind == "eof":
-        return "end of line"
-    return repr(text if len(text) <= 20 else text[:20] + "...")
-
-
-class _Parser:
+class _Parser(ExpressionParser):
     """Recursive-descent parser over the tokens of one line (see module doc)."""
 
     def __init__(self, toks: list[Token], info: LineInfo) -> None:
-        end = toks[-1]
-        self.toks = toks + [end, end, end]  # look-ahead never runs off the end
-        self.i = 0
+        super().__init__(toks)
         self.info = info
-        self.depth = 0
         self.open_ifs: list[bool] = []  # single-line IFs still open on this line: has ELSE?
         self.stmt_no = 0
         self.deferred: ParseError | None = None  # an error reported once the line is read
-
-    # -- token helpers -------------------------------------------------------------------
-    def fail(self, message: str, tok: Token | None = None) -> ParseError:
-        tok = tok or self.toks[self.i]
-        return ParseError(tok[2], message)
-
-    def is_op(self, text: str, offset: int = 0) -> bool:
-        tok = self.toks[self.i + offset]
-        return tok[0] == "op" and tok[1] == text
-
-    def word(self, offset: int = 0) -> str:
-        """The lower-cased name at i+offset, or '' when it is no name."""
-        tok = self.toks[self.i + offset]
-        return tok[1].lower() if tok[0] == "id" else ""
-
-    def expect_op(self, text: str, what: str = "") -> None:
-        tok = self.toks[self.i]
-        if tok[0] != "op" or tok[1] != text:
-            raise self.fail(f"expected '{text}'{what} but found {_describe(tok)}")
-        self.i += 1
-
-    def expect_name(self, what: str) -> Token:
-        tok = self.toks[self.i]
-        if tok[0] != "id":
-            raise self.fail(f"expected {what} but found {_describe(tok)}")
-        self.i += 1
-        return tok
-
-    def at_end(self) -> bool:
-        """True at the end of a statement: end of line, ';', or ELSE/FI/ENDIF."""
-        kind, text, _ = self.toks[self.i]
-        if kind == "eof" or kind == "rem":
-            return True
-        if kind == "op":
-            return text == ";"
-        return kind == "id" and text.lower() in _BLOCK_ENDERS
 
     # -- line ----------------------------------------------------------------------------
     def line(self) -> None:
@@ -175,12 +91,12 @@ class _Parser:
                 return True
             if kind == "id" and self.block_word_midline(text.lower()) == "else":
                 return False
-            if kind != "id" or text.lower() not in _BLOCK_ENDERS:
-                raise self.fail(f"expected ';' or end of line after the statement, found {_describe(toks[self.i])}")
+            if kind != "id" or text.lower() not in BLOCK_ENDERS:
+                raise self.fail(f"expected ';' or end of line after the statement, found {describe(toks[self.i])}")
 
     def block_word_midline(self, low: str) -> str:
         """Consume ELSE / FI / ENDIF that belongs to a single-line IF; returns the word or ''."""
-        if low not in _BLOCK_ENDERS:
+        if low not in BLOCK_ENDERS:
             return ""
         if low == "else":
             for k in range(len(self.open_ifs) - 1, -1, -1):
@@ -228,7 +144,7 @@ class _Parser:
             raise self.fail("'!' does not start a comment in BBj: use REM")
         if kind == "op" and tok[1] == ":":
             raise self.fail("':' is not a statement separator in BBj: use ';'")
-        raise self.fail(f"a statement cannot begin with {_describe(tok)}")
+        raise self.fail(f"a statement cannot begin with {describe(tok)}")
 
     def events_stmt(self, tok: Token) -> None:
         self.info.events.append(("stmt", "", tok[2]))
@@ -271,7 +187,7 @@ class _Parser:
                 raise self.fail(f"'{tok[1]}=' does not exist in BBj: write x = x {tok[1]} ...")
             if target_kind == "name" and start[1].lower() not in VERBS:
                 raise self.fail(f"unknown statement {start[1]!r}: expected a verb, an assignment or a method call", start)
-            raise self.fail(f"expected '=' or a method call, found {_describe(tok)}")
+            raise self.fail(f"expected '=' or a method call, found {describe(tok)}")
 
     def target(self) -> tuple[str, str]:
         """Parse an assignment target or call statement; returns (kind, type).
@@ -286,12 +202,12 @@ class _Parser:
                 self.args()
                 kind, typ = "call", "A"
             else:
-                kind, typ = "member", _suffix_type(tok[1])
+                kind, typ = "member", suffix_type(tok[1])
         elif tok[0] == "id":
             name = tok[1]
             low = name.lower()
             self.i += 1
-            kind, typ = "name", _suffix_type(name)
+            kind, typ = "name", suffix_type(name)
             if low.startswith("fn") and len(low) > 2:
                 kind = "fn"
             if low in RESERVED:
@@ -305,14 +221,14 @@ class _Parser:
                 self.args()
                 kind = "elem" if name[-1] == "$" else "function"
         else:
-            raise self.fail(f"a statement cannot begin with {_describe(tok)}")
+            raise self.fail(f"a statement cannot begin with {describe(tok)}")
         while self.is_op("."):
             self.i += 1
             member = self.toks[self.i]
             if member[0] != "id":
-                raise self.fail(f"expected a member name after '.', found {_describe(member)}")
+                raise self.fail(f"expected a member name after '.', found {describe(member)}")
             self.i += 1
-            kind, typ = "member", _SUFFIX_TYPE.get(member[1][-1], "A")
+            kind, typ = "member", SUFFIX_TYPE.get(member[1][-1], "A")
             if self.is_op("("):
                 self.args()
                 kind, typ = "call", "A"
@@ -320,265 +236,6 @@ class _Parser:
                 self.index()
                 kind = "elem"
         return kind, typ
-
-    # expressions ---------------------------------------------------------------------------
-    def expr(self, min_bp: int = 0) -> str:
-        self.depth += 1
-        if self.depth > _MAX_DEPTH:
-            raise self.fail("expression nested too deeply")
-        left = self.unary()
-        toks = self.toks
-        while True:
-            kind, text, col = toks[self.i]
-            if kind == "op":
-                bp = _BINARY_BP.get(text)
-            elif kind == "id" and (text.lower() == "and" or text.lower() == "or"):
-                bp = _LOGICAL_BP
-                text = "and"
-            else:
-                bp = None
-            if bp is None or bp < min_bp:
-                break
-            self.i += 1
-            if text == ":":
-                if self.is_op("("):
-                    self.paren_list()
-                else:
-                    self.expr(bp + 1)
-                left = "S"
-                continue
-            right = self.expr(bp + 1)
-            left = self.combine(text, left, right, col)
-        self.depth -= 1
-        return left
-
-    def combine(self, op: str, left: str, right: str, col: int) -> str:
-        if op == "+":
-            if left == right:
-                return left
-            if "A" in (left, right):
-                return "A"
-            raise ParseError(col, "type mismatch: cannot add a string and a number (use str() or num())")
-        if op in _RELATIONAL:
-            if left != right and "A" not in (left, right):
-                raise ParseError(col, "type mismatch: cannot compare a string with a number")
-            return "N"
-        if op == "and":
-            return "N"
-        if left == "S" or right == "S":
-            raise ParseError(col, f"type mismatch: '{op}' needs numbers, not strings")
-        return "N"
-
-    def unary(self) -> str:
-        kind, text, col = self.toks[self.i]
-        if kind == "op" and text in ("-", "+", "!"):
-            self.i += 1
-            t = self.unary()
-            if t == "S" and text != "!":
-                raise ParseError(col, f"type mismatch: unary '{text}' needs a number")
-            return "N"
-        return self.postfix()
-
-    def postfix(self) -> str:
-        tok = self.toks[self.i]
-        kind, text, col = tok
-        if kind == "num":
-            self.i += 1
-            return "N"
-        if kind == "str" or kind == "hex":
-            self.i += 1
-            typ = "S"
-        elif kind == "mnem":
-            self.i += 1
-            if self.is_op("("):
-                self.args()
-            return "S"
-        elif kind == "id":
-            typ = self.name_primary(tok)
-        elif kind == "fld":
-            self.i += 1
-            if self.is_op("("):
-                self.args()
-                typ = "A"
-            else:
-                typ = _suffix_type(text)
-        elif kind == "op" and text == "(":
-            self.i += 1
-            typ = self.expr()
-            if self.is_op(","):
-                raise self.fail("expected ')': a parenthesised list is not an expression")
-            self.expect_op(")", " to close '('")
-        elif kind == "op" and text == "@":
-            self.i += 1
-            if not self.is_op("("):
-                raise self.fail("expected '(' after '@': write @(column,row)")
-            self.args()
-            return "S"
-        elif kind == "fc":
-            self.i += 1
-            typ = "A"
-        elif kind == "op" and text == "[":
-            self.index()  # key definitions [1:6]+[7:10:"N"] and FIELD's [index]
-            typ = "A"
-        else:
-            if kind == "op" and text == "*" and self.toks[self.i + 1][0] == "id":
-                raise self.fail("a *LABEL target is only allowed after an option such as ERR=")
-            raise self.fail(f"expected an expression but found {_describe(tok)}")
-        return self.members(typ)
-
-    def members(self, typ: str) -> str:
-        """Member access, calls, indexes and chained substrings after a primary."""
-        while True:
-            tok = self.toks[self.i]
-            if tok[0] != "op":
-                return typ
-            if tok[1] == ".":
-                self.i += 1
-                member = self.toks[self.i]
-                if member[0] != "id":
-                    raise self.fail(f"expected a member name after '.', found {_describe(member)}")
-                self.i += 1
-                typ = _SUFFIX_TYPE.get(member[1][-1], "A")
-                if self.is_op("("):
-                    self.args()
-                    typ = "A" if member[1][-1] not in "$%" else typ
-            elif tok[1] == "[":
-                self.index()
-            elif tok[1] == "(" and typ == "S":
-                self.args()
-            else:
-                return typ
-
-    def name_primary(self, tok: Token) -> str:
-        name = tok[1]
-        low = name.lower()
-        self.i += 1
-        if low == "new" and self.toks[self.i][0] in ("id", "fc"):
-            self.type_name()
-            if self.is_op("["):
-                self.index()
-            elif self.is_op("("):
-                self.args()
-            else:
-                raise self.fail("expected '(' or '[' after the class name in NEW")
-            return "A"
-        if low == "cast" and self.is_op("("):
-            self.i += 1
-            self.type_name()
-            self.expect_op(",", " between the type and the value in CAST")
-            self.expr()
-            self.expect_op(")", " to close CAST(")
-            return "A"
-        suffix = name[-1]
-        if self.is_op("("):
-            if suffix == "!":
-                raise self.fail("object variables cannot take a substring: x!(...) is not allowed", tok)
-            self.args()
-            if low.startswith("fn"):
-                return "S" if suffix == "$" else "N"
-            if suffix == "$":
-                return "S"
-            return FUNCTION_TYPES.get(low, "A")
-        if self.is_op("["):
-            self.index()
-            return _suffix_type(name)
-        if self.is_op("."):
-            return "A"
-        if suffix in _SUFFIX_TYPE:
-            return _SUFFIX_TYPE[suffix]
-        if low in RESERVED:
-            raise self.fail(f"{name.upper()} must stand alone on its line", tok)
-        return SYSTEM_VARIABLES.get(low, "N")
-
-    def args(self) -> None:
-        """'(' [arg {, arg}] ')' for calls, substrings and channel lists."""
-        self.i += 1
-        if self.is_op(")"):
-            self.i += 1
-            return
-        self.delimited(self.arg, ")")
-
-    def delimited(self, item, close: str, where: str = "") -> None:
-        """item {',' item} then `close`; the opening bracket is already consumed."""
-        while True:
-            item()
-            tok = self.toks[self.i]
-            if tok[0] == "op" and tok[1] == ",":
-                self.i += 1
-                continue
-            if tok[0] == "op" and tok[1] == close:
-                self.i += 1
-                return
-            raise self.fail(f"expected ',' or '{close}'{where} but found {_describe(tok)}")
-
-    def paren_list(self) -> None:
-        """An input-verification list after ':', e.g. n$:(""=done,LEN=1,20).
-
-        Its items pair a value with a label (`"Q"=quit`), so `=` here is no comparison and is not
-        type-checked.
-        """
-        self.i += 1
-        self.delimited(self.verification_item, ")", " in the verification list")
-
-    def verification_item(self) -> None:
-        self.expr(31)
-        if self.is_op("="):
-            self.i += 1
-            if self.is_op("*"):
-                self.label_target()
-            else:
-                self.expr(31)
-
-    def arg(self) -> None:
-        """One argument: an expression, OPT=value (value may be *LABEL), or arr[ALL]."""
-        toks = self.toks
-        tok = toks[self.i]
-        if tok[0] == "id" and self.is_op("=", 1):
-            nxt = toks[self.i + 2]
-            low = tok[1].lower()
-            if (nxt[0] == "op" and nxt[1] == "*") or low in _LABEL_OPTIONS:
-                self.i += 2
-                self.label_target()
-                return
-            if low in _VALUE_OPTIONS:  # MODE="theme=x", TIM=5: an option, not a comparison
-                self.i += 2
-                self.expr()
-                return
-        self.expr()
-
-    def index(self) -> None:
-        """'[' dims ']' : array subscripts; [ALL] for a whole array; lo:hi ranges for DIM."""
-        self.i += 1
-        if self.word() == "all" and self.is_op("]", 1):
-            self.i += 2
-            return
-        if self.is_op("]"):  # a$[] : the whole array
-            self.i += 1
-            return
-        self.delimited(self.subscript, "]")
-
-    def subscript(self) -> None:
-        self.expr(11)
-        while self.is_op(":"):  # lo:hi ranges, key segments [7:10:"N"]
-            self.i += 1
-            self.expr(11)
-
-    def type_name(self) -> str:
-        """A type: BBjString, java.util.List, ::file.bbj::Class, with optional @ and []."""
-        tok = self.toks[self.i]
-        if tok[0] == "fc":
-            self.i += 1
-            name = tok[1]
-        else:
-            name = self.expect_name("a type name")[1]
-            while self.is_op(".") and self.toks[self.i + 1][0] == "id":
-                self.i += 2
-                name = self.toks[self.i - 1][1]
-        if self.is_op("@"):
-            self.i += 1
-        while self.is_op("[") and self.is_op("]", 1):
-            self.i += 2
-        return name
 
     def label_target(self) -> None:
         """A jump target: label, line number or *SPECIAL (after '*')."""
@@ -598,7 +255,7 @@ class _Parser:
             self.i += 1
             self.info.refs.append((tok[1], tok[2]))
             return
-        raise self.fail(f"expected a label or line number but found {_describe(tok)}")
+        raise self.fail(f"expected a label or line number but found {describe(tok)}")
 
     # channel lists and generic verbs ----------------------------------------------------------
     def channel(self, allowed: frozenset[str] | None = None) -> None:
@@ -612,7 +269,7 @@ class _Parser:
             self.i += 1
             tok = self.toks[self.i]
             if tok[0] != "id" or not self.is_op("=", 1):
-                raise self.fail(f"expected an option such as ERR=label, found {_describe(tok)}")
+                raise self.fail(f"expected an option such as ERR=label, found {describe(tok)}")
             low = tok[1].lower()
             if allowed is not None:
                 if low not in allowed:
@@ -624,7 +281,7 @@ class _Parser:
                     raise self.fail(f"option {low.upper()}= given twice")
             seen.add(low)
             self.i += 2
-            if self.is_op("*") or low in _LABEL_OPTIONS:
+            if self.is_op("*") or low in LABEL_OPTIONS:
                 self.label_target()
             else:
                 self.expr()
@@ -648,7 +305,7 @@ class _Parser:
                 self.i += 1
                 continue
             if not self.at_end():
-                raise self.fail(f"expected ',' between items but found {_describe(tok)}")
+                raise self.fail(f"expected ',' between items but found {describe(tok)}")
 
     def generic(self, tok: Token) -> None:
         """VERB [(channel, OPT=...)] [item {, item}] for verbs without a grammar of their own."""
@@ -727,7 +384,7 @@ class _Parser:
                 break
             self.i += 1
         if not self.at_end():
-            raise self.fail(f"expected ',' between DIM items but found {_describe(self.toks[self.i])}")
+            raise self.fail(f"expected ',' between DIM items but found {describe(self.toks[self.i])}")
 
     v_redim = v_dim
 
@@ -742,7 +399,7 @@ class _Parser:
         self.expect_op("=", " after the FOR variable")
         self.expr()
         if self.word() != "to":
-            raise self.fail(f"expected TO in FOR but found {_describe(self.toks[self.i])}")
+            raise self.fail(f"expected TO in FOR but found {describe(self.toks[self.i])}")
         self.i += 1
         self.expr()
         if self.word() == "step":
@@ -806,7 +463,7 @@ class _Parser:
         if self.word() == "then":
             self.i += 1
         elif self.at_end() and self.toks[self.i][0] not in ("eof", "rem"):
-            raise self.fail(f"expected THEN after the IF condition but found {_describe(self.toks[self.i])}")
+            raise self.fail(f"expected THEN after the IF condition but found {describe(self.toks[self.i])}")
         kind = self.toks[self.i][0]  # THEN may be left out: `if x>0` alone opens a block
         if kind == "eof" or kind == "rem":
             self.event("if", tok)
@@ -857,7 +514,7 @@ class _Parser:
         self.i += 1
         self.expr()
         if self.word() not in ("goto", "gosub"):
-            raise self.fail(f"expected GOTO or GOSUB after ON ... but found {_describe(self.toks[self.i])}")
+            raise self.fail(f"expected GOTO or GOSUB after ON ... but found {describe(self.toks[self.i])}")
         self.i += 1
         while True:
             self.label_target()
@@ -908,7 +565,7 @@ class _Parser:
                 if self.is_op(","):
                     self.i += 1
                 elif not self.is_op(")"):
-                    raise self.fail(f"expected ',' or ')' in the DEF parameters, found {_describe(self.toks[self.i])}")
+                    raise self.fail(f"expected ',' or ')' in the DEF parameters, found {describe(self.toks[self.i])}")
             self.i += 1
         if self.is_op("="):
             self.i += 1
@@ -1104,7 +761,7 @@ class _Parser:
             if self.is_op(","):
                 self.i += 1
             elif not self.is_op(")"):
-                raise self.fail(f"expected ',' or ')' in the parameter list, found {_describe(self.toks[self.i])}")
+                raise self.fail(f"expected ',' or ')' in the parameter list, found {describe(self.toks[self.i])}")
         self.i += 1
         self.alone(tok)
         self.event("method" if has_type else "ctor", tok, name)
