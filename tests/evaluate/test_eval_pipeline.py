@@ -41,6 +41,8 @@ def test_http_evaluation_writes_the_folder(chat_server, data_dir: Path, tmp_path
     assert m["failures"] == {"pass": 2, "compile_error": 1, "no_code": 1, "trivial_code": 0, "prose": 1}
     assert m["compile@k"]["k"] == 2 and m["compile@k"]["samples"] == 3 and m["compile@k"]["value"] == pytest.approx(0.5)
     assert (m["requires@1"]["passes"], m["requires@1"]["n"]) == (3, 4)  # t-003 lacks process_events; t-005 has no patterns
+    # both on one answer: code prompts with patterns are t-001 (passes both), t-002 (compile error), t-003 (no code)
+    assert (m["compile+requires@1"]["passes"], m["compile+requires@1"]["n"]) == (1, 3)
     assert m["copy"]["lines"] > 0 and 0 < m["copy"]["rate"] < 1
     assert report["top_errors"][0]["count"] == 1 and report["breakdowns"]["generation"]["character"]["compile@1"]["value"] == 0
     samples = [json.loads(line) for line in (folder / "samples.jsonl").read_text().splitlines()]
@@ -48,6 +50,7 @@ def test_http_evaluation_writes_the_folder(chat_server, data_dir: Path, tmp_path
     md = (folder / "report.md").read_text()
     assert "| Model | compile@1 | compile@k | requires@1 | n | Date | Notes |" in md
     assert "| tiny @ " in md and "50.0% [15.0–85.0]" in md and "## Most frequent errors" in md
+    assert "**Compiles and has what the task requires** (same answer): 33.3% [" in md and "1 of 3 code tasks" in md
 
 
 def test_a_second_evaluation_never_overwrites(chat_server, data_dir: Path, tmp_path: Path) -> None:

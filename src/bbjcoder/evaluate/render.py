@@ -90,6 +90,14 @@ def render_report(report: dict, chart: str | None = None) -> str:
     return "\n".join(lines)
 
 
+def _both_line(m: dict) -> list[str]:
+    both = m.get("compile+requires@1")  # reports written before this metric have none
+    if not both:
+        return []
+    return ["", f"**Compiles and has what the task requires** (same answer): {rate_cell(both)}, "
+            f"{both['passes']} of {both['n']} code tasks with requires patterns."]
+
+
 def _summary(report: dict) -> list[str]:
     ps, st = report["prompt_set"], report["settings"]
     m = report["metrics"]
@@ -98,6 +106,7 @@ def _summary(report: dict) -> list[str]:
         f"Prompt set `{ps['path']}` ({ps['n']} prompts, {m['code_prompts']} expecting code; fingerprint `{ps['fingerprint']}`),"
         f" checked with `{report['checker']}`, {report['date']}.",
         f"Greedy answers for compile@1 and requires@1, max_new_tokens {st['max_new_tokens']}{sampling}.",
+        *_both_line(m),
         "compile@1 counts answers without code and answers with only REM/blank lines as failures.",
     ]
 

@@ -9,7 +9,7 @@ samples.jsonl, one answer per line (mode greedy: the compile@1 answer; mode samp
 
 report.json (schema 1), the keys readers rely on:
     model {label, kind, spec, ...}, prompt_set {path, format, n, fingerprint}, settings {...}, date, checker,
-    metrics {"compile@1": Rate, "compile@k": Rate + {k, samples} | null, "requires@1": Rate,
+    metrics {"compile@1": Rate, "compile@k": Rate + {k, samples} | null, "requires@1": Rate, "compile+requires@1": Rate,
              "failures": {status: count}, "truncated": {count, n, rate}, "copy": {...}},
     breakdowns {generation|type|difficulty: {label: {"n", "compile@1": Rate, "requires@1": Rate, "truncated"}}},
     top_errors [{message, count, example}], general {HumanEval pass@1} | null, review {...} | null, notes [...]
@@ -73,6 +73,17 @@ def _requires_rate(greedy: list[dict]) -> Rate:
     return rate(sum(s["requires"]["pass"] for s in checked), len(checked))
 
 
+def _compile_and_requires_rate(greedy: list[dict]) -> Rate:
+    """Both on the same answer, over code prompts with requires patterns: the one number neither flatters.
+
+    compile@1 alone passes an answer that echoes the prompt's program (a migration task) or a plausible
+    program that does something else; requires@1 alone passes an answer that names the right verbs in code
+    that does not compile.
+    """
+    checked = [s for s in greedy if s["pass"] is not None and s["requires"]["pass"] is not None]
+    return rate(sum(bool(s["pass"] and s["requires"]["pass"]) for s in checked), len(checked))
+
+
 def _metrics(greedy: list[dict], sampled: list[dict], k: int | None, copy_sources: list[str] | None) -> dict:
     code = [s for s in greedy if s["pass"] is not None]
     failures = Counter(s["status"] for s in greedy)
@@ -81,6 +92,7 @@ def _metrics(greedy: list[dict], sampled: list[dict], k: int | None, copy_source
         "compile@1": _compile_rate(greedy).as_dict(),
         "compile@k": _compile_at_k(sampled, k),
         "requires@1": _requires_rate(greedy).as_dict(),
+        "compile+requires@1": _compile_and_requires_rate(greedy).as_dict(),
         "failures": {status: failures.get(status, 0) for status in ("pass", "compile_error", "no_code", "trivial_code", "prose")},
         "code_prompts": len(code),
         "truncated": {"count": truncated, "n": len(greedy), "rate": truncated / len(greedy) if greedy else 0.0},
