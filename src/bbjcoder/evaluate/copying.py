@@ -14,11 +14,11 @@ Sources: the assistant turns of train.jsonl (their code blocks) and the programs
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 from ..errors import InputError
+from ..fileio import jsonl_objects
 
 __all__ = ["CopyIndex", "normalize_line", "MIN_CHARS"]
 
@@ -70,13 +70,7 @@ class CopyIndex:
 def _texts(path: Path):
     from ..bbj import markdown_blocks
 
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{lineno}: not JSON ({exc.msg})") from None
+    for _, record in jsonl_objects(path):
         if "text" in record:  # corpus.jsonl
             yield record["text"]
         for msg in record.get("messages") or ():  # train.jsonl: only what the model learned to say

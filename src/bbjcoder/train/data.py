@@ -19,7 +19,6 @@ Blank lines are allowed; any other malformed line stops the run with file:line.
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import re
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, TrainError
+from ..fileio import jsonl_objects
 from ..fileio import sha256_file as file_sha256  # dataset.json records each input's hash
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -80,18 +80,7 @@ class TokenizedExample:
 def _jsonl(path: Path, what: str, hint: str) -> list[tuple[int, dict[str, Any]]]:
     if not path.is_file():
         raise InputError(f"{path}: {what} not found; {hint}")
-    rows = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}:{lineno}: not valid JSON ({exc.msg} at column {exc.colno})") from None
-            if not isinstance(row, dict):
-                raise InputError(f"{path}:{lineno}: expected a JSON object, got {type(row).__name__}")
-            rows.append((lineno, row))
+    rows = list(jsonl_objects(path))
     if not rows:
         raise InputError(f"{path}: {what} is empty; {hint}")
     return rows
