@@ -141,34 +141,29 @@ def train_briefly(model, tok, steps: int = 150, seed: int = 0):
     return model
 
 
-@pytest.fixture(scope="session")
-def qwen2_dir(tmp_path_factory, tok) -> Path:
-    """A trained tiny Qwen2 saved as a transformers folder (model + tokenizer)."""
+def save_trained(config, tok, seed: int, out: Path) -> Path:
+    """A model of `config`, seeded, briefly trained on one thread, saved with `tok` as a transformers folder."""
     import torch
     from transformers import AutoModelForCausalLM
 
-    torch.manual_seed(1234)
+    torch.manual_seed(seed)
     with single_thread():
-        model = train_briefly(AutoModelForCausalLM.from_config(qwen2_config(tok)), tok)
-    out = tmp_path_factory.mktemp("qwen2")
+        model = train_briefly(AutoModelForCausalLM.from_config(config), tok)
     model.save_pretrained(str(out))
     tok.save_pretrained(str(out))
     return out
+
+
+@pytest.fixture(scope="session")
+def qwen2_dir(tmp_path_factory, tok) -> Path:
+    """A trained tiny Qwen2 saved as a transformers folder (model + tokenizer)."""
+    return save_trained(qwen2_config(tok), tok, 1234, tmp_path_factory.mktemp("qwen2"))
 
 
 @pytest.fixture(scope="session")
 def llama_dir(tmp_path_factory, tok) -> Path:
     """The same, with the Llama architecture (untied head, q/k permuted in GGUF)."""
-    import torch
-    from transformers import AutoModelForCausalLM
-
-    torch.manual_seed(4321)
-    with single_thread():
-        model = train_briefly(AutoModelForCausalLM.from_config(llama_config(tok)), tok)
-    out = tmp_path_factory.mktemp("llama")
-    model.save_pretrained(str(out))
-    tok.save_pretrained(str(out))
-    return out
+    return save_trained(llama_config(tok), tok, 4321, tmp_path_factory.mktemp("llama"))
 
 
 def _config(base: str, method: str) -> dict:

@@ -19,7 +19,7 @@ from mcp import Client
 
 from bbjcoder.serve import BBjService, build_server, load_config
 
-from ..export.conftest import qwen2_config, single_thread, train_briefly, write_run
+from ..export.conftest import qwen2_config, save_trained, write_run
 from .support import config_overrides, free_port, run_async
 
 pytest.importorskip("llama_cpp.server.app", reason="needs llama-cpp-python[server] (make install)")
@@ -28,23 +28,15 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def exported_gguf(tmp_path_factory) -> Path:
-    import torch
-    from transformers import AutoModelForCausalLM
-
     from bbjcoder.export.pipeline import ExportOptions, export_run
     from bbjcoder.train.tokenizer import train_tiny_tokenizer
 
     from ..export.conftest import SHAPE, _texts
 
     tok = train_tiny_tokenizer(_texts(), vocab_size=SHAPE["vocab_size"], min_frequency=2)
-    torch.manual_seed(1234)
     config = qwen2_config(tok)
     config.max_position_embeddings = 2048  # room for the tool's prompt (excerpts, a repair turn); RoPE extends
-    with single_thread():
-        model = train_briefly(AutoModelForCausalLM.from_config(config), tok)
-    weights = tmp_path_factory.mktemp("weights")
-    model.save_pretrained(str(weights))
-    tok.save_pretrained(str(weights))
+    weights = save_trained(config, tok, 1234, tmp_path_factory.mktemp("weights"))
     run = write_run(tmp_path_factory.mktemp("runs") / "tiny-e2e", tok, model_dir=weights)
     result = export_run(run, ExportOptions(quants=["f16"], runs_dir=run.parent))
     (gguf,) = result.export_dir.glob("*-f16.gguf")
