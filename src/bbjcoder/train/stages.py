@@ -5,9 +5,9 @@
     instruct (stage 2): ChatML conversations, assistant tokens only, packed with `bfd` (an example is never split
                         across sequences; the overflow of an example longer than max_length is dropped).
 
-Packing is padding-free: each packed sequence carries position ids that restart at 0 for every example, and
-transformers turns those resets into a block-diagonal causal mask (sdpa, eager and flash attention alike), so
-examples never attend to each other. `packing: false` uses plain dynamic padding with an attention mask.
+Packing is padding-free: each packed sequence carries position ids that restart at 0 for every example, and the
+attention keeps to each example (flash attention's varlen kernel, our per-example sdpa, or for eager a
+block-diagonal mask), so examples never attend to each other. `packing: false` uses plain dynamic padding with an attention mask.
 Training itself is TRL's SFTTrainer (on transformers' Trainer): checkpoints, resume, evaluation, best model.
 """
 
@@ -34,6 +34,8 @@ from .data import (
     tokenize_document,
     verify_labels,
 )
+from .lm_head import add_compact_lm_head, needs_compact_head
+from .packed_attention import use_packed_attention
 from .run import CHECKPOINT_PREFIX, Dist, MetricsWriter, RunDir
 from .tracking import Reporter, TrackingCallback
 
@@ -133,11 +135,11 @@ def sft_args(stage: str, cfg: TrainConfig, run: RunDir, device: str, bf16: bool,
 
     p = cfg.stage(stage)
     gc_on = cfg.model.gradient_checkpointing if cfg.model.gradient_checkpointing is not None else device == "cuda"
-    # TRL's padding-free collator joins a micro-batch's packed sequences into ONE row. Only a varlen kernel
-    # (flash attention) keeps that row's attention per example; sdpa/eager build a dense (rows*length)^2 mask,
-    # 16x the attention work for 4 rows. So without flash attention each packed sequence is its own micro-step
-    # and batch_size moves into gradient accumulation: same effective batch, same loss (token-weighted).
-    split = p.packing and cfg.model.attn_implementation != "flash_attention_2"
+    # TRL's padding-free collator joins a micro-batch's packed sequences into ONE row. flash attention keeps that
+    # row's attention per example (varlen), and so does our sdpa_packed (see packed_attention). eager would build a
+    # dense (rows*length)^2 mask, 16x the attention work for 4 rows, so with eager each packed sequence is its own
+    # micro-step and batch_size moves into gradient accumulation: same effective batch, same loss (token-weighted).
+    split = p.packing and cfg.model.attn_implementation == "eager"
     micro, accum = (1, p.batch_size * p.grad_accum) if split else (p.batch_size, p.grad_accum)
     return SFTConfig(
         output_dir=str(run.stage_dir(stage)),
@@ -186,6 +188,8 @@ def build_trainer(stage, cfg, run, model, tok, data: StageData, args, metrics: M
     from transformers.trainer_callback import PrinterCallback
     from trl import SFTTrainer
 
+    if cfg.stage(stage).packing and cfg.model.attn_implementation == "sdpa":
+        use_packed_attention(model)
     callbacks: list[Any] = [TrackingCallback(stage, metrics, reporter, info)]
     if "tensorboard" in cfg.tracking.backends:
         callbacks.append(TensorBoardCallback(SummaryWriter(log_dir=str(run.tensorboard / stage))))
@@ -198,6 +202,8 @@ def build_trainer(stage, cfg, run, model, tok, data: StageData, args, metrics: M
         callbacks=callbacks,
     )
     trainer.remove_callback(PrinterCallback)  # it prints every log dict; our Reporter shows progress instead
+    if needs_compact_head(args.device.type):
+        add_compact_lm_head(trainer.model)  # after SFTTrainer put its fused head on the model: ours wraps it
     return trainer
 
 
