@@ -39,6 +39,44 @@ def test_batched_greedy_equals_one_at_a_time(generator) -> None:
     assert all(len(a) == 1 for a in batched)
 
 
+def test_in_place_kv_cache_gives_the_logits_of_transformers_own_cache(generator) -> None:
+    """The generator's preallocated cache (evaluate.kv_cache) against the default DynamicCache: a left-padded batch,
+    the prompt pass and six decode steps, logits compared at every step (greedy tokens alone hide small errors)."""
+    import torch
+    from transformers import DynamicCache
+
+    from bbjcoder.evaluate.kv_cache import InPlaceCache
+
+    prompts = [generator.render(c) for c in CONVERSATIONS[:3]]
+    width, pad = max(map(len, prompts)), generator.tok.pad_token_id
+    ids = torch.tensor([[pad] * (width - len(p)) + p for p in prompts])
+    mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts])
+    layers = generator.model.config.num_hidden_layers
+    runs = []
+    for cache in (DynamicCache(config=generator.model.config), InPlaceCache(layers, width + 6)):
+        step_ids, step_mask, logits = ids, mask, []
+        with torch.inference_mode():
+            for _ in range(6):
+                out = generator.model(input_ids=step_ids, attention_mask=step_mask, cache=cache, use_cache=True)
+                logits.append(out.logits[:, -1])
+                step_ids = out.logits[:, -1].argmax(-1, keepdim=True)
+                step_mask = torch.cat([step_mask, torch.ones_like(step_ids)], dim=1)
+        runs.append(torch.stack(logits))
+    assert torch.allclose(runs[0], runs[1], atol=1e-6, rtol=0)
+    assert cache.get_seq_length() == width + 5
+
+
+def test_in_place_kv_cache_refuses_to_overflow() -> None:
+    import torch
+
+    from bbjcoder.evaluate.kv_cache import InPlaceCache
+
+    cache = InPlaceCache(1, capacity=4)
+    cache.update(torch.zeros(1, 1, 3, 2), torch.zeros(1, 1, 3, 2), 0)
+    with pytest.raises(ValueError, match="capacity 4"):
+        cache.update(torch.zeros(1, 1, 2, 2), torch.zeros(1, 1, 2, 2), 0)
+
+
 def test_prompt_is_the_chat_template_with_assistant_header(generator) -> None:
     ids = generator.render(CONVERSATIONS[0])
     text = generator.tok.decode(ids)

@@ -5,8 +5,8 @@
 
 Why it is fast: prompts are sorted by length so a batch pads little, padding goes on the left so every row's
 next token sits in the last column, and `generate` keeps the KV cache, so each new token costs one step over
-the batch instead of a pass over the whole prefix. Greedy batched output equals one-at-a-time output (tested).
-(A preallocated StaticCache measured no faster than the dynamic cache for the tiny model on CPU: not used.)
+the batch instead of a pass over the whole prefix. The cache is written in place (evaluate.kv_cache), not grown
+by copying. Greedy batched output equals one-at-a-time output (tested).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 from ..errors import EvalError
 from .generation import Completion, GenParams, ProgressFn, report
+from .kv_cache import InPlaceCache
 
 __all__ = ["LocalGenerator", "end_of_turn_ids"]
 
@@ -123,8 +124,9 @@ class LocalGenerator:
         else:
             kwargs.update(do_sample=True, temperature=params.temperature, top_p=params.top_p, top_k=None,
                           num_return_sequences=params.n)
+        cache = InPlaceCache(self.model.config.get_text_config().num_hidden_layers, width + budget)
         with torch.inference_mode():
-            out = self.model.generate(input_ids=ids, attention_mask=mask, **kwargs)  # (B*n, width + new)
+            out = self.model.generate(input_ids=ids, attention_mask=mask, cache=cache, **kwargs)  # (B*n, width + new)
         new = out[:, width:].tolist()
         answers = [self._completion(row) for row in new]
         return [answers[i * params.n : (i + 1) * params.n] for i in range(len(prompts))]
