@@ -110,6 +110,10 @@ def test_repair_loop_stops_at_max_attempts_with_the_best_code() -> None:
     assert not result.compiled and len(result.attempts) == 3 and len(llm.requests) == 3
     assert [len(a.errors) for a in result.attempts] == [2, 1, 1]
     assert result.code == BROKEN_CODE  # fewest errors, latest on a tie
+    # each repair call shows only the latest attempt: the prompt does not grow with the attempts
+    third = llm.requests[2]["messages"]
+    assert third[:2] == llm.requests[0]["messages"] and len(third) == 4
+    assert third[2] == {"role": "assistant", "content": answer(BROKEN_CODE)}
     assert "Did NOT compile after 3 attempt(s)" in result.text()
 
 
@@ -126,3 +130,23 @@ def test_first_answer_that_compiles_ends_the_loop() -> None:
         result = _generate(llm, max_attempts=3)
     assert result.compiled and len(result.attempts) == 1 and len(llm.requests) == 1
     assert result.text().startswith("Compiled on attempt 1 of 1")
+
+
+def test_excerpts_are_dropped_least_relevant_first_to_fit_the_context_window() -> None:
+    from bbjcoder.serve.documents import Chunk
+    from bbjcoder.serve.index import SearchHit
+    from bbjcoder.serve.repair import CHARS_PER_TOKEN, build_messages, fit_hits
+
+    hits = [SearchHit(Chunk(f"ex{n}.md", 1, f"Example {n}", "Code", f"for i=1 to {n}\nprint i\nnext i\n" * 20,
+                            ("all",), "example"), score=3.0 - n) for n in range(3)]
+    args = ("Print the numbers 1 to 10", "all", None)
+    sizes = [sum(len(m["content"]) for m in build_messages(*args, hits[:n], 1500)) // CHARS_PER_TOKEN for n in range(4)]
+    assert sizes[0] < sizes[1] < sizes[2] < sizes[3]
+    fits = lambda window, **kw: fit_hits(*args, hits, 1500, window, **{"max_tokens": 100, "repairs": False, **kw})  # noqa: E731
+    assert fits(10_000) == hits  # everything fits: nothing dropped
+    assert fits(sizes[2] + 100 + 16) == hits[:2]  # the least relevant excerpt goes first
+    assert fits(sizes[0] + 100 + 16) == []
+    # with repairs allowed the room is two answers and an error listing: fewer excerpts fit the same window
+    assert fits(sizes[3] + 100 + 16) == hits and len(fits(sizes[3] + 100 + 16, repairs=True)) < 3
+    with pytest.raises(ValueError, match="context_window of 50"):
+        fits(50)

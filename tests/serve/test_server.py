@@ -166,3 +166,11 @@ def test_generate_bbj_code_errors(knowledge_dir: Path, tmp_path: Path) -> None:
         long_context)
     assert too_many.is_error and "max_attempts" in _text(too_many) and "less than or equal to 5" in _text(too_many)
     assert bad_generation.is_error and "generation" in _text(bad_generation)
+
+
+def test_generate_bbj_code_refuses_a_task_that_cannot_fit_the_context_window(knowledge_dir: Path, tmp_path: Path) -> None:
+    down = f"http://127.0.0.1:{free_port()}/v1"  # never called: the request is refused before any model call
+    server = _server(tmp_path, knowledge_dir, endpoint=down, context_window=600, max_tokens=256)
+    (refused,) = _calls(server, [("generate_bbj_code", {"prompt": "print the numbers 1 to 10 " * 10})])
+    assert refused.is_error and "more than the model's context_window of 600" in _text(refused)
+    assert "serve the model with a larger context window" in _text(refused)

@@ -125,6 +125,13 @@ class ServeConfig(BaseModel):
         "small model's context window.",
     )
     excerpt_chars: int = Field(1500, ge=100, description="Longest excerpt in search results and prompts.")
+    context_window: int | None = Field(
+        None, ge=256,
+        description="The served model's context window in tokens (llama.cpp's --n_ctx, Ollama's num_ctx). When "
+        "set, generate_bbj_code drops knowledge excerpts, least relevant first, until the prompt (estimated at 3 "
+        "characters per token) leaves room for max_tokens to answer and, with repairs, for one repair turn; a "
+        "task that cannot fit is refused with the numbers. Unset: the prompt is sent as built.",
+    )
     # -- transport
     http: str | None = Field(
         None, description="Serve streamable HTTP on HOST:PORT (endpoint /mcp) instead of stdio.")

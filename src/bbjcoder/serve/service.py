@@ -23,7 +23,7 @@ from ..errors import CheckerError, ServeError
 from .config import ServeConfig
 from .index import KnowledgeBase
 from .llm import ChatClient
-from .repair import excerpt, generate_validate_repair
+from .repair import excerpt, fit_hits, generate_validate_repair
 from .results import (
     GENERATION_CHOICES,
     DiagnosticOut,
@@ -116,6 +116,13 @@ class BBjService:
         hits = []
         if cfg.retrieved_excerpts:
             hits = await anyio.to_thread.run_sync(self.knowledge.search, prompt, generation, cfg.retrieved_excerpts)
+        if cfg.context_window:
+            try:
+                hits = fit_hits(prompt, generation, context, hits, cfg.excerpt_chars, cfg.context_window,
+                                cfg.max_tokens, repairs=max_attempts > 1)
+            except ValueError as exc:
+                raise RequestError(f"{exc}: shorten the task or context, lower max_tokens, or serve the model with a"
+                                   " larger context window") from None
         try:
             with anyio.fail_after(cfg.generate_timeout):
                 return await generate_validate_repair(
