@@ -16,7 +16,8 @@ from __future__ import annotations
 import types
 from typing import Any
 
-IGNORE_INDEX = -100
+from .data import IGNORE_INDEX
+
 LOGITS_PER_CHUNK = 32 * 2**20  # elements (128 MiB of fp32 logits) per token chunk
 
 
