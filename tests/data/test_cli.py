@@ -62,11 +62,11 @@ def test_build_exit_codes_and_skip_invalid(tmp_path):
     assert (tmp_path / "out" / "train.jsonl").is_file()
 
 
-def test_build_reports_config_errors_in_one_line(tmp_path):
+def test_build_reports_config_errors_with_the_file(tmp_path):
     write(tmp_path, "bad.yaml", "nope: 1\n")
     result = invoke("data", "build", "--config", str(tmp_path / "bad.yaml"))
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"error: {tmp_path / 'bad.yaml'}: 1 problem(s): nope: unknown key")
+    assert result.stderr.startswith(f"error: {tmp_path / 'bad.yaml'}: 1 problem(s):\n  - nope: unknown key (valid keys: ")
 
 
 def test_build_missing_source_is_an_error(tmp_path):

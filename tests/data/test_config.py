@@ -29,8 +29,8 @@ def test_every_problem_is_reported_at_once(tmp_path):
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     message = str(caught.value)
-    assert message.startswith(f"{path}: 3 problem(s): ")
-    assert "treshold: unknown key; allowed keys are sources, out, split" in message
+    assert message.startswith(f"{path}: 3 problem(s):\n  - ")
+    assert "  - treshold: unknown key (valid keys: " in message and "out, " in message and "sources, split" in message
     assert "train + validation + test must be 1, got 0.7" in message
     assert "checker: Input should be 'auto', 'builtin' or 'bbjcpl' (got 'javac')" in message
 

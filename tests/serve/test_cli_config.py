@@ -35,8 +35,8 @@ def test_every_config_error_at_once(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_config(path)
     message = str(err.value)
-    assert message.startswith(f"{path}: 3 problem(s): ")
-    assert "modle: unknown key; allowed keys are knowledge, cache_dir" in message
+    assert message.startswith(f"{path}: 3 problem(s):\n  - ")
+    assert "  - modle: unknown key (valid keys: api_key_env, cache_dir, checker," in message
     assert "http: expected HOST:PORT such as 127.0.0.1:8765 (got 'localhost')" in message
     assert "retries: Input should be greater than or equal to 0 (got -1)" in message
     path.write_text("- a list\n")
@@ -57,13 +57,13 @@ def test_dry_run_prints_the_summary(knowledge_dir: Path, tmp_path: Path) -> None
     assert "(loaded from cache, " in second.stdout
 
 
-def test_errors_are_one_line_exit_1(tmp_path: Path) -> None:
+def test_errors_are_clear_and_exit_1(tmp_path: Path) -> None:
     result = runner.invoke(app, ["mcp", "--knowledge", str(tmp_path / "nope"), "--dry-run"])
     assert result.exit_code == 1
     assert result.stderr.startswith(f"error: knowledge: folder(s) not found: {tmp_path / 'nope'} ")
     result = runner.invoke(app, ["mcp", "--endpoint", "localhost:11434", "--backend", "gcc", "--dry-run"])
-    assert result.exit_code == 1 and result.stderr.count("\n") == 1
-    assert "endpoint: expected an http:// or https:// URL" in result.stderr
+    assert result.exit_code == 1 and result.stderr.startswith("error: flags: 2 problem(s):\n")
+    assert "  - endpoint: expected an http:// or https:// URL" in result.stderr
     assert "checker: Input should be 'auto', 'builtin' or 'bbjcpl' (got 'gcc')" in result.stderr
 
 

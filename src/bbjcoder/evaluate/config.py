@@ -21,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import ConfigError
+from ..settings import config_error, validation_problems
 
 __all__ = ["EvalConfig", "load_eval_config"]
 
@@ -104,13 +105,4 @@ def load_eval_config(path: str | Path | None = None, overrides: dict[str, Any] |
     try:
         return EvalConfig.model_validate(raw)
     except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            loc = ".".join(str(p) for p in err["loc"])
-            if err["type"] == "extra_forbidden":
-                lines.append(f"{loc}: unknown key (valid keys: {', '.join(sorted(EvalConfig.model_fields))})")
-            elif not loc:
-                lines += err["msg"].removeprefix("Value error, ").split("\n")
-            else:
-                lines.append(f"{loc}: {err['msg']} (got {err.get('input')!r})")
-        raise ConfigError(f"{source}: {len(lines)} problem(s):\n" + "\n".join(f"  - {line}" for line in lines)) from None
+        raise config_error(source, validation_problems(exc, EvalConfig)) from None

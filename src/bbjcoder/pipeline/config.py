@@ -20,6 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import ConfigError
+from ..settings import config_error, validation_problems
 
 __all__ = ["PipelineSettings", "PipelineConfig", "load_pipeline_config", "DEFAULT_CONFIG"]
 
@@ -73,7 +74,7 @@ def load_pipeline_config(path: str | Path = DEFAULT_CONFIG, overrides: list[str]
     Every problem (pipeline section, build settings, train config) is reported in one ConfigError.
     """
     from ..data.config import BuildConfig
-    from ..train.config import apply_overrides, parse_overrides, read_config_file, validate_config
+    from ..train.config import apply_overrides, check_config, parse_overrides, read_config_file
 
     path = Path(path)
     raw = read_config_file(path)
@@ -82,12 +83,12 @@ def load_pipeline_config(path: str | Path = DEFAULT_CONFIG, overrides: list[str]
     try:
         settings = PipelineSettings.model_validate(raw.get("pipeline") or {})
     except ValidationError as exc:
-        problems += [f"pipeline.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        problems += validation_problems(exc, PipelineSettings, prefix="pipeline.")
     if settings is not None:
         try:
             build = BuildConfig.model_validate(settings.data)
         except ValidationError as exc:
-            problems += [f"pipeline.data.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+            problems += validation_problems(exc, BuildConfig, prefix="pipeline.data.")
     try:
         train_raw = apply_overrides(raw, parse_overrides(overrides or []))
     except ConfigError as exc:
@@ -99,10 +100,8 @@ def load_pipeline_config(path: str | Path = DEFAULT_CONFIG, overrides: list[str]
         data.update(corpus=str(out / "corpus.jsonl"), train=str(out / "train.jsonl"),
                     validation=str(out / "validation.jsonl"))
         train_raw["data"] = data
-    try:
-        train = validate_config(train_raw, source=str(path))
-    except ConfigError as exc:
-        problems.append(str(exc))
+    train, train_problems = check_config(train_raw)
+    problems += train_problems
     if problems:
-        raise ConfigError(f"{path}: the pipeline config has problems:\n  " + "\n  ".join(problems))
+        raise config_error(str(path), problems)
     return PipelineConfig(source=str(path), settings=settings, build=build, train=train)

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from pydantic.fields import FieldInfo
 
 from ..errors import ConfigError
+from ..settings import config_error, validation_problems
 
 __all__ = [
     "TrainConfig",
@@ -37,13 +38,13 @@ __all__ = [
     "load_config",
     "parse_overrides",
     "apply_overrides",
+    "check_config",
     "validate_config",
     "resolved_dict",
 ]
 
 # Stage names, in the order they run.
 STAGES = ("pretrain", "instruct")
-_PROBLEM_SEP = "\n"
 
 
 class _Strict(BaseModel):
@@ -163,7 +164,7 @@ class TrainConfig(_Strict):
     def _consistent(self) -> TrainConfig:
         problems = _cross_field_problems(self)
         if problems:
-            raise ValueError(_PROBLEM_SEP.join(problems))
+            raise ValueError("\n".join(problems))  # one per line, as settings.validation_problems lists them
         return self
 
     def stage(self, name: str) -> StageParams:
@@ -294,38 +295,20 @@ def _float_strings(node: Any) -> Any:
     return node
 
 
-def validate_config(raw: dict[str, Any], source: str = "config") -> TrainConfig:
-    """Validate a raw mapping; raise one ConfigError listing every problem, each with key, value and fix."""
+def check_config(raw: dict[str, Any]) -> tuple[TrainConfig | None, list[str]]:
+    """(the config, []) or (None, every problem, each with key, value and fix)."""
     try:
-        return TrainConfig.model_validate(_float_strings(raw))
+        return TrainConfig.model_validate(_float_strings(raw)), []
     except ValidationError as exc:
-        lines = [line for err in exc.errors() for line in _describe(err)]
-        raise ConfigError(f"{source}: {len(lines)} problem(s):\n" + "\n".join(f"  - {line}" for line in lines)) from None
+        return None, validation_problems(exc, TrainConfig)
 
 
-def _describe(err: dict[str, Any]) -> list[str]:
-    loc = ".".join(str(p) for p in err["loc"])
-    if err["type"] == "extra_forbidden":
-        return [f"{loc}: unknown key (valid keys: {', '.join(_valid_keys(err['loc']))})"]
-    if err["type"] == "value_error" and not loc:  # the cross-field checks, joined by _PROBLEM_SEP
-        return err["msg"].removeprefix("Value error, ").split(_PROBLEM_SEP)
-    return [f"{loc}: {err['msg']} (got {err.get('input')!r})"]
-
-
-def _valid_keys(loc: tuple) -> list[str]:
-    """The allowed keys of the section that contains `loc`."""
-    model: type[BaseModel] = TrainConfig
-    for part in loc[:-1]:
-        field = model.model_fields.get(str(part))
-        if field is None:
-            break
-        annotation = field.annotation
-        candidates = [annotation, *getattr(annotation, "__args__", ())]
-        nested = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
-        if nested is None:
-            break
-        model = nested
-    return sorted(model.model_fields)
+def validate_config(raw: dict[str, Any], source: str = "config") -> TrainConfig:
+    """Validate a raw mapping; raise one ConfigError listing every problem."""
+    cfg, problems = check_config(raw)
+    if cfg is None:
+        raise config_error(source, problems)
+    return cfg
 
 
 def load_config(path: str | Path, overrides: list[str] | None = None) -> TrainConfig:
