@@ -16,7 +16,7 @@ old/ours ratios.
 Target (issue 5): ours at least 3x faster. What bounds the gain is the data. Ours still does all the work of
 every real token: the layers' matrix products (half of ours' time) and the attention within each example. What
 it saves is the padding (1,024 / mean example length), the attention across the padded square, and the LM head
-on prompt tokens. With our conversations (mean 755 tokens, assistant turns about half of them), that arithmetic
+on prompt tokens. With our conversations (mean 755 tokens, assistant turns two thirds of them), that arithmetic
 allows about 2x. Measured on 2 cores, 2026-11-29: 1.69x wall and 1.74x CPU in fp32; 1.53x and 1.63x with --bf16.
 Shorter examples gain more: at a mean of 340 tokens the padding removed alone is 3x.
 """

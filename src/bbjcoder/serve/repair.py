@@ -89,10 +89,12 @@ def fit_hits(prompt: str, generation: str, context: str | None, hits: list[Searc
         return sum(len(m["content"]) for m in messages) // CHARS_PER_TOKEN + 8 * len(messages)  # + template tokens
 
     n = len(hits)
-    while n and tokens(n) + room > window:
+    need = tokens(n)
+    while n and need + room > window:
         n -= 1
-    if tokens(n) + room > window:
-        raise ValueError(f"the task and surrounding code need about {tokens(n):,} tokens, plus {room:,} to answer"
+        need = tokens(n)
+    if need + room > window:
+        raise ValueError(f"the task and surrounding code need about {need:,} tokens, plus {room:,} to answer"
                          f"{' and repair' if repairs else ''}: more than the model's context_window of {window:,}")
     return hits[:n]
 

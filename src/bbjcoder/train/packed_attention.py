@@ -43,19 +43,11 @@ def _mask(*args: Any, attention_mask=None, **kwargs: Any):
     return sdpa_mask(*args, attention_mask=attention_mask, **kwargs)
 
 
-def example_bounds(position_ids) -> list[int]:
-    """Start offsets of the examples in one row, plus its length: a new example wherever positions do not go up by 1."""
-    import torch
-
-    pos = position_ids.reshape(-1)
-    starts = (torch.diff(pos) != 1).nonzero().flatten() + 1
-    return [0, *starts.tolist(), pos.numel()]
-
-
 def packed_sdpa_attention(module, query, key, value, attention_mask, dropout: float = 0.0, scaling=None, **kwargs):
     """Attention of each example in its own slice; same inputs and output layout as transformers' sdpa attention."""
     import torch
     from transformers.integrations.sdpa_attention import sdpa_attention_forward
+    from transformers.modeling_flash_attention_utils import prepare_fa_kwargs_from_position_ids
 
     position_ids = kwargs.pop("position_ids", None)
     if attention_mask is not None or position_ids is None or query.shape[2] != key.shape[2]:
@@ -63,7 +55,9 @@ def packed_sdpa_attention(module, query, key, value, attention_mask, dropout: fl
     cu = kwargs.get("cu_seq_lens_q")  # TRL's padding-free collator gives the bounds; a plain call gives positions only
     rows = []
     for b in range(query.shape[0]):
-        bounds = cu.tolist() if cu is not None and query.shape[0] == 1 else example_bounds(position_ids[b])
+        # without them, the bounds flash attention would derive: an example starts wherever the position restarts
+        cu_row = cu if cu is not None and query.shape[0] == 1 else prepare_fa_kwargs_from_position_ids(position_ids[b])[0][0]
+        bounds = cu_row.tolist()
         lengths = [e - s for s, e in zip(bounds, bounds[1:]) if e > s]
         # split (not slicing): its backward is one concatenation, not a zero-filled full-size gradient per example
         pieces = zip(*(t[b:b + 1].split(lengths, dim=2) for t in (query, key, value)))
