@@ -21,10 +21,11 @@ import time
 from pathlib import Path
 
 
-def code_tasks(path: Path, n: int) -> list[dict]:
-    """The first n tasks that expect code (comprehension and explanation tasks are answered in prose)."""
-    tasks = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [t for t in tasks if t.get("type") in ("completion", "migration")][:n]
+def code_tasks(path: Path, n: int) -> list:
+    """The first n tasks that expect code, read the way `bbjcoder eval` reads them (bad lines named by file:line)."""
+    from bbjcoder.evaluate.prompts import load_prompts
+
+    return [p for p in load_prompts(path).prompts if p.expects_code][:n]
 
 
 async def run(args: argparse.Namespace) -> list[dict]:
@@ -37,15 +38,15 @@ async def run(args: argparse.Namespace) -> list[dict]:
     rows = []
     async with Client(server) as client:
         for task in code_tasks(args.prompts, args.tasks):
-            generation = task["generation"] if isinstance(task["generation"], str) else task["generation"][0]
+            generation = task.generation[0]
             start = time.perf_counter()
             result = await client.call_tool("generate_bbj_code", {
-                "prompt": task["prompt"], "generation": generation, "max_attempts": args.max_attempts})
+                "prompt": task.prompt, "generation": generation, "max_attempts": args.max_attempts})
             out = result.structured_content or {"error": result.content[0].text}
-            rows.append({"id": task["id"], "generation": generation, "seconds": round(time.perf_counter() - start, 1),
+            rows.append({"id": task.id, "generation": generation, "seconds": round(time.perf_counter() - start, 1),
                          "is_error": result.is_error, **out})
             attempts = out.get("attempts", [])
-            print(f"{task['id']}: compiled={out.get('compiled')} attempts={len(attempts)} "
+            print(f"{task.id}: compiled={out.get('compiled')} attempts={len(attempts)} "
                   f"({rows[-1]['seconds']} s)", file=sys.stderr)
     return rows
 
