@@ -1,7 +1,7 @@
 """Call generate_bbj_code through a real MCP session for the first N code tasks of an eval set.
 
     # 1. serve a model on an OpenAI-compatible endpoint, e.g. our exported GGUF through llama.cpp:
-    python -m llama_cpp.server --model runs/<id>/export/<name>-q4_k_m.gguf --model_alias bbj-coder \\
+    python -m llama_cpp.server --model runs/<id>/export/<name>-q8_0.gguf --model_alias bbj-coder \\
         --n_ctx 4096 --n_threads 1 --port 8080
     # 2. ask the MCP server (spawned here over stdio) for code, with the repair loop:
     .venv/bin/python scripts/mcp_generate.py --endpoint http://127.0.0.1:8080/v1 --tasks 10 --out /tmp/mcp.jsonl
@@ -19,9 +19,13 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bbjcoder.evaluate.prompts import EvalPrompt
 
 
-def code_tasks(path: Path, n: int) -> list:
+def code_tasks(path: Path, n: int) -> list[EvalPrompt]:
     """The first n tasks that expect code, read the way `bbjcoder eval` reads them (bad lines named by file:line)."""
     from bbjcoder.evaluate.prompts import load_prompts
 
