@@ -1,6 +1,7 @@
 """Rich progress for the terminal: one bar per stage with step, loss, validation loss, tokens/s and ETA.
 
-Used by the CLI only (library code does not print). Implements tracking.Reporter.
+Used by the CLI only (library code does not print). Implements tracking.Reporter. When stderr is not a terminal
+(`nohup ... > log`), where Rich draws no bar until the stage ends, each logged record is written as a line instead.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class RichReporter:
         details = ", ".join(f"{k} {v}" for k, v in info.items())
         self.console.print(f"[bold]{stage}[/bold]: {details}")
         self.fields = {"loss": "-", "val": "-", "tps": "-"}
+        self.total = total_steps
         self.progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -52,6 +54,10 @@ class RichReporter:
             if "tokens_per_s" in record:
                 self.fields["tps"] = f"{record['tokens_per_s']:,.0f}"
         self.progress.update(self.task, **self.fields)
+        if not self.console.is_terminal:
+            f = self.fields
+            self.console.print(f"{stage} step {step}/{self.total}: loss {f['loss']}, validation {f['val']},"
+                               f" {f['tps']} tokens/s", highlight=False)
 
     def stage_finished(self, stage: str, summary: dict[str, Any]) -> None:
         self._close()
