@@ -124,7 +124,7 @@ def open_generator(target: Target, *, batch_size: int = 8, threads: int | None =
     return LocalGenerator(model, tok, target.label, batch_size, source, threads=threads)
 
 
-def _device_dtype(dtype: str = "auto"):
+def device_dtype(dtype: str = "auto"):
     import torch
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -138,7 +138,7 @@ def _device_dtype(dtype: str = "auto"):
 def _load_local(target: Target, dtype_name: str = "auto"):
     from transformers import AutoTokenizer
 
-    device, dtype = _device_dtype(dtype_name)
+    device, dtype = device_dtype(dtype_name)
     path = target.path
     if target.kind == "hf":
         return _pretrained(str(path), {}, device, dtype), _tokenizer(path), {"path": str(path)}
