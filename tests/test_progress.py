@@ -57,5 +57,16 @@ def test_training_reporter_writes_a_line_per_logged_record_off_a_terminal() -> N
     reporter.logged("instruct", 5, {"split": "validation", "loss": 2.25})
     reporter.stage_finished("instruct", {"best": 2.25})
     lines = out.getvalue().splitlines()
-    assert "instruct step 5/10: loss 2.500, validation -, 4,100 tokens/s" in lines
-    assert "instruct step 5/10: loss 2.500, validation 2.250, 4,100 tokens/s" in lines
+    assert "instruct step 5/10: loss 2.500, 4,100 tokens/s" in lines
+    assert "instruct step 5/10: validation loss 2.250" in lines
+
+
+def test_a_step_reported_again_from_zero_starts_over() -> None:
+    out = io.StringIO()
+    report = progress_lines(out, interval=3600)
+    report("scoring", 0, 3)
+    report("scoring", 3, 3)
+    report("scoring", 0, 5)  # the next model's scoring, under the same name
+    report("scoring", 5, 5)
+    assert [line.split(" (")[0] for line in out.getvalue().splitlines()] == [
+        "scoring: 0/3", "scoring: 3/3", "scoring: 0/5", "scoring: 5/5"]

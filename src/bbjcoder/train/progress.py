@@ -56,8 +56,9 @@ class RichReporter:
         self.progress.update(self.task, **self.fields)
         if not self.console.is_terminal:
             f = self.fields
-            self.console.print(f"{stage} step {step}/{self.total}: loss {f['loss']}, validation {f['val']},"
-                               f" {f['tps']} tokens/s", highlight=False)
+            said = (f"validation loss {f['val']}" if record["split"] == "validation"
+                    else f"loss {f['loss']}, {f['tps']} tokens/s")
+            self.console.print(f"{stage} step {step}/{self.total}: {said}", highlight=False)
 
     def stage_finished(self, stage: str, summary: dict[str, Any]) -> None:
         self._close()
