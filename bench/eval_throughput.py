@@ -38,6 +38,7 @@ import time
 
 DTYPES = ["auto", "float32", "bfloat16"]
 
+
 def build_model(vocab: int, seed: int):
     import torch
     from transformers import AutoModelForCausalLM
@@ -108,7 +109,7 @@ def main() -> None:
     print(f"prompts: {len(conversations)} (prompt tokens {min(prompt_tokens)}-{max(prompt_tokens)}), "
           f"max_new_tokens {args.max_new_tokens}, greedy")
 
-    for g in {id(gen): gen, id(single_gen): single_gen}.values():
+    for g in {gen, single_gen}:
         g.generate(conversations[:2], GenParams(max_new_tokens=8))  # warm-up: first-call allocations
     # best of N alternating runs: other jobs on the machine only ever make a run slower
     t_batch = c_batch = t_single = c_single = float("inf")

@@ -88,7 +88,7 @@ def ours(cfg, raw, tok, runs: Path, bf16: bool):
     trainer = build_trainer("instruct", cfg, run, model, tok, data, args, MetricsWriter(run.metrics), NullReporter(), {})
     wall, cpu = _timed(trainer)
     fed = sum(len(ex.input_ids) for ex in data.train)  # packed: every token fed is a real token
-    print(f"arithmetic ceiling old/ours: {ceiling(model, data.train):.2f}x (forward multiply-adds of these examples)")
+    print(f"arithmetic ceiling old/ours: {ceiling(model, data):.2f}x (forward multiply-adds of these examples)")
     return wall, cpu, fed, len(data.train), trainer.state.global_step
 
 
@@ -118,7 +118,7 @@ def old(cfg, raw, tok, runs: Path, bf16: bool):
     return wall, cpu, len(ids) * MAX_LENGTH, len(ids), trainer.state.global_step
 
 
-def ceiling(model, examples, max_length: int = MAX_LENGTH) -> float:
+def ceiling(model, data, max_length: int = MAX_LENGTH) -> float:
     """old/ours in multiply-adds of the forward pass (the backward's are proportional): the most any padding-free
     setting can gain on these examples with this model, whatever its kernels.
 
@@ -127,16 +127,15 @@ def ceiling(model, examples, max_length: int = MAX_LENGTH) -> float:
     explicit mask, so the kernel computes every block)."""
     import torch
 
-    from bbjcoder.train.data import IGNORE_INDEX
-
     head = model.get_output_embeddings()
     linear = sum(m.weight.numel() for m in model.modules() if isinstance(m, torch.nn.Linear) and m is not head)
     cfg = model.config
     head_dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // cfg.num_attention_heads
     per_pair = cfg.num_hidden_layers * cfg.num_attention_heads * head_dim * 2  # scores and weighted values
-    ours = sum(len(ex.input_ids) * linear + sum(lbl != IGNORE_INDEX for lbl in ex.labels) * head.weight.numel()
-               + len(ex.input_ids) * (len(ex.input_ids) + 1) // 2 * per_pair for ex in examples)
-    old = len(examples) * (max_length * (linear + head.weight.numel()) + max_length**2 * per_pair)
+    lengths = [len(ex.input_ids) for ex in data.train]
+    ours = (data.counts["train_tokens"] * linear + data.counts["target_tokens"] * head.weight.numel()
+            + sum(n * (n + 1) // 2 for n in lengths) * per_pair)
+    old = len(lengths) * (max_length * (linear + head.weight.numel()) + max_length**2 * per_pair)
     return old / ours
 
 

@@ -50,20 +50,16 @@ def progress_lines(stream: TextIO, interval: float = LINE_INTERVAL_S) -> Progres
     """A ProgressFn writing `step: done/total (pct, elapsed, left)` lines: a step's first report, its last, and
     in between at most one line per `interval` seconds, flushed at once so that a log file follows the work.
     A step whose count goes back (the same step name for the next model) starts over."""
-    started: dict[str, float] = {}
-    written: dict[str, tuple[float, int]] = {}  # step -> (when, done) of its last line
+    written: dict[str, tuple[float, float, int]] = {}  # step -> (its start, when and done of its last line)
 
     def report(step: str, done: int, total: int) -> None:
         now = time.monotonic()
-        when, shown = written.get(step, (None, None))
-        if shown is not None and done < shown:  # the same step again (the next model's scoring): a fresh start
-            when = shown = None
-        if when is None:
-            started[step] = now
-        elif shown == done or (done < total and now - when < interval):
+        start, when, shown = written.get(step, (now, None, -1))
+        if done < shown:  # the same step again (the next model's scoring): a fresh start
+            start, when = now, None
+        elif when is not None and (shown == done or (done < total and now - when < interval)):
             return
-        start = started[step]
-        written[step] = (now, done)
+        written[step] = (start, now, done)
         elapsed = now - start
         parts = [f"{100 * done / total:.0f}%"] if total else []
         parts.append(f"{_clock(elapsed)} elapsed")

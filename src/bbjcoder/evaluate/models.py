@@ -125,6 +125,7 @@ def open_generator(target: Target, *, batch_size: int = 8, threads: int | None =
 
 
 def device_dtype(dtype: str = "auto"):
+    """(device, torch dtype) for local weights: `auto` is bf16 (or fp16) on a CUDA GPU and float32 on a CPU."""
     import torch
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
